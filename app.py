@@ -1,0 +1,96 @@
+"""The finance tracker's Dash app. `create_app(settings)` builds it; nothing starts at import time.
+
+    python app.py                 serve on HOST:PORT (default 127.0.0.1:8050)
+    gunicorn 'app:create_app()'   or  gunicorn app:server  (one process: see README, "Deployment")
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, html
+from werkzeug.serving import is_running_from_reloader
+
+import db
+from errors import TrackerError
+from logging_setup import configure_logging
+from settings import Settings, load_settings
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, start_scheduler: bool | None = None) -> Dash:
+    """Build the app: settings, database (migrated), pages, and the scheduler when enabled.
+
+    `start_scheduler=None` follows SCHEDULER_ENABLED; under the debug reloader only the serving child starts it.
+    """
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        suppress_callback_exceptions=True,
+        title="Finance tracker",
+        update_title=None,
+    )
+    server = app.server
+    server.config.update(
+        TRACKER_SETTINGS=settings,
+        TRACKER_ENGINE=engine,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.layout = _shell
+    server.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
+
+    wanted = settings.scheduler_enabled if start_scheduler is None else start_scheduler
+    if wanted and (not settings.debug or is_running_from_reloader()):
+        from scheduler import start_scheduler as start
+
+        server.extensions["tracker_scheduler"] = start(settings, engine)
+    return app
+
+
+def _shell():
+    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"nav-{page['module'].split('.')[-1]}"))
+             for page in dash.page_registry.values()]
+    return html.Div([
+        dbc.NavbarSimple(links, brand="Finance tracker", color="dark", dark=True, className="mb-3"),
+        dbc.Container(dash.page_container, fluid=True),
+    ])
+
+
+def __getattr__(name: str):
+    """`gunicorn app:server` builds the app on first access, not at import time."""
+    if name == "server":
+        global server
+        server = create_app().server
+        return server
+    raise AttributeError(name)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+        app = create_app(settings)
+    except TrackerError as exc:
+        print(f"Cannot start the finance tracker:\n{exc}", file=sys.stderr)
+        return 2
+    log.info("Serving on http://%s:%d (data: %s)", settings.host, settings.port, settings.sheet_label)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

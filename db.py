@@ -1,0 +1,72 @@
+"""The tracker's database: engine, table definitions and schema migrations (Alembic).
+
+`DATABASE_URL` is any SQLAlchemy URL (default `sqlite:///finance_tracker.db`). SQLite runs in WAL mode with a
+busy timeout, so the web process, the scheduler and a cron run can share one file. The schema is owned by
+the Alembic scripts in `migrations/`; `upgrade(engine)` brings any database to the newest revision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        create_engine, event)
+from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+daily_snapshots = Table(
+    "daily_snapshots", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("snapshot_date", Date, nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("total_dollars", String(40), nullable=False),
+    Column("rows_json", Text, nullable=False),
+    UniqueConstraint("snapshot_date"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite: WAL, foreign keys, and waiting on locks instead of failing."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every pending migration (idempotent; safe to call at each start)."""
+    with engine.begin() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

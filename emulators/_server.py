@@ -1,0 +1,41 @@
+"""Serve a WSGI app on a free loopback port in a background thread (tests, demo mode, benchmarks)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class RunningServer:
+    """A started server; `stop()` shuts it down and joins the thread (also via `with`)."""
+
+    server: BaseWSGIServer
+    thread: threading.Thread = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.server.server_port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> "RunningServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve_in_thread(wsgi_app, port: int = 0) -> RunningServer:
+    """Start `wsgi_app` on 127.0.0.1 (port 0 = any free port) in a daemon thread, threaded per request."""
+    server = make_server(LOOPBACK, port, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"emulator-{server.server_port}", daemon=True)
+    thread.start()
+    return RunningServer(server, thread)

@@ -1,0 +1,49 @@
+"""The in-process APScheduler (3.x): started by `create_app` only, never at import time.
+
+Jobs coalesce missed runs, run one instance at a time, and tolerate a busy process for a while
+(`misfire_grace_time`). Missed or failed runs are logged, since APScheduler alone keeps quiet about them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from settings import Settings
+from snapshots import daily_snapshot_worker
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+
+def build_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
+    """A scheduler holding the daily snapshot job (first run at start, then daily at SNAPSHOT_HOUR_UTC)."""
+    scheduler = BackgroundScheduler(timezone=dt.timezone.utc, job_defaults=JOB_DEFAULTS)
+    scheduler.add_job(daily_snapshot_worker, "cron", id="daily_snapshot_worker", name="daily_snapshot_worker",
+                      hour=settings.snapshot_hour_utc, minute=5, args=(settings, engine), replace_existing=True,
+                      next_run_time=dt.datetime.now(dt.timezone.utc))
+    scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+    return scheduler
+
+
+def start_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
+    scheduler = build_scheduler(settings, engine)
+    scheduler.start()
+    atexit.register(lambda: scheduler.running and scheduler.shutdown(wait=False))
+    log.info("Scheduler started with jobs: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    return scheduler
+
+
+def _log_event(event) -> None:
+    if event.code == EVENT_JOB_ERROR:
+        log.error("Job %s raised %r", event.job_id, event.exception)
+    elif event.code == EVENT_JOB_MISSED:
+        log.warning("Job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+    else:
+        log.warning("Job %s skipped: the previous run is still going", event.job_id)

@@ -1,0 +1,212 @@
+"""Settings of the finance tracker: read once from the environment and `.env`, validated, frozen.
+
+Every problem is collected and reported at once, each naming the variable and what it expects, so a
+wrong deployment stops at start-up with one message instead of failing later in a callback.
+`.env.example` documents every variable; the QuickBooks variables live in `quickbooks/settings.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from dotenv import dotenv_values
+
+from errors import ConfigError
+
+DEFAULT_ENV_FILE = ".env"
+GOOGLE_SHEETS_DEFAULT_URL = "https://sheets.googleapis.com"
+SHEET_BACKENDS = ("local", "google")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app and its workers need to know about their surroundings."""
+
+    sheet_backend: str = "local"
+    local_sheet_path: Path = Path("data/finance_tracker.xlsx")
+    google_sheet_id: str = ""
+    google_credentials: Path | None = None
+    google_sheets_api_url: str = GOOGLE_SHEETS_DEFAULT_URL
+    inv_worksheet: str = "inv_tbl"
+    sheet_timeout_seconds: float = 30.0
+    sheet_max_attempts: int = 5
+    sheet_backoff_max_seconds: float = 32.0
+    demo_rows: int = 150
+    database_url: str = "sqlite:///finance_tracker.db"
+    scheduler_enabled: bool = True
+    snapshot_hour_utc: int = 0
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+    log_level: str = "INFO"
+    secret_key: str = field(default="", repr=False)
+
+    @property
+    def sheet_label(self) -> str:
+        """Where the data lives, for messages and the UI (no secrets)."""
+        if self.sheet_backend == "google":
+            return f"Google Sheet {self.google_sheet_id}"
+        return f"local workbook {self.local_sheet_path}"
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw.strip())
+    if value <= 0:
+        raise ValueError("expected a whole number above 0")
+    return value
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw.strip())
+    if not value > 0:
+        raise ValueError("expected a number above 0")
+    return value
+
+
+def _parse_hour(raw: str) -> int:
+    value = int(raw.strip())
+    if not 0 <= value <= 23:
+        raise ValueError("expected an hour from 0 to 23")
+    return value
+
+
+def _parse_port(raw: str) -> int:
+    value = int(raw.strip())
+    if not 1 <= value <= 65535:
+        raise ValueError("expected a port number from 1 to 65535")
+    return value
+
+
+def _parse_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError("expected one of " + ", ".join(choices))
+        return value
+
+    return parse
+
+
+def _parse_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// address")
+    return value
+
+
+def _parse_database_url(raw: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(raw.strip())
+    except ArgumentError as exc:
+        raise ValueError("expected an SQLAlchemy URL such as sqlite:///finance_tracker.db") from exc
+    return raw.strip()
+
+
+def _parse_log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return value
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+# variable -> (field name, parser). The defaults are the dataclass defaults above.
+_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "SHEET_BACKEND": ("sheet_backend", _parse_choice(SHEET_BACKENDS)),
+    "LOCAL_SHEET_PATH": ("local_sheet_path", lambda raw: Path(raw.strip())),
+    "GOOGLE_SHEET_ID": ("google_sheet_id", _text),
+    "GOOGLE_APPLICATION_CREDENTIALS": ("google_credentials", lambda raw: Path(raw.strip()) if raw.strip() else None),
+    "GOOGLE_SHEETS_API_URL": ("google_sheets_api_url", _parse_url),
+    "INV_WORKSHEET": ("inv_worksheet", _text),
+    "SHEET_TIMEOUT_SECONDS": ("sheet_timeout_seconds", _parse_positive_float),
+    "SHEET_MAX_ATTEMPTS": ("sheet_max_attempts", _parse_positive_int),
+    "SHEET_BACKOFF_MAX_SECONDS": ("sheet_backoff_max_seconds", _parse_positive_float),
+    "DEMO_ROWS": ("demo_rows", _parse_positive_int),
+    "DATABASE_URL": ("database_url", _parse_database_url),
+    "SCHEDULER_ENABLED": ("scheduler_enabled", _parse_bool),
+    "SNAPSHOT_HOUR_UTC": ("snapshot_hour_utc", _parse_hour),
+    "HOST": ("host", _text),
+    "PORT": ("port", _parse_port),
+    "DEBUG": ("debug", _parse_bool),
+    "LOG_LEVEL": ("log_level", _parse_log_level),
+    "SECRET_KEY": ("secret_key", _text),
+}
+
+SETTING_NAMES = tuple(_FIELDS)
+
+
+def read_environment(environ: Mapping[str, str] | None = None, env_file: str | Path | None = DEFAULT_ENV_FILE) -> dict[str, str]:
+    """The effective variables: `.env` first, the process environment on top (it wins)."""
+    merged: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = DEFAULT_ENV_FILE) -> Settings:
+    """Build validated settings; raise one `ConfigError` naming every bad variable."""
+    env = read_environment(environ, env_file)
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for name, (attr, parse) in _FIELDS.items():
+        raw = env.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[attr] = parse(raw)
+        except ValueError as exc:
+            problems.append(f"{name}={raw!r}: {exc}")
+    if "sheet_backend" not in values and values.get("google_sheet_id"):
+        values["sheet_backend"] = "google"
+    if values.get("sheet_backend") == "google":
+        problems.extend(_google_problems(values))
+    if problems:
+        raise ConfigError(problems)
+    if not values.get("secret_key"):
+        # Sessions then last as long as the process; the admin login (issue 5) persists one in .env.
+        values["secret_key"] = secrets.token_urlsafe(32)
+    return Settings(**values)
+
+
+def _google_problems(values: dict[str, object]) -> list[str]:
+    problems = []
+    if not values.get("google_sheet_id"):
+        problems.append("GOOGLE_SHEET_ID is required when SHEET_BACKEND=google: copy the id from the sheet's URL "
+                        "(the part between /d/ and /edit)")
+    credentials = values.get("google_credentials")
+    if credentials is None:
+        problems.append("GOOGLE_APPLICATION_CREDENTIALS is required when SHEET_BACKEND=google: the path of the "
+                        "service-account JSON key file")
+    elif not Path(credentials).is_file():
+        problems.append(f"GOOGLE_APPLICATION_CREDENTIALS={str(credentials)!r}: no such file; download the "
+                        "service account's JSON key and give its path")
+    return problems
+
+
+def current_settings() -> Settings:
+    """The settings of the app serving the current request (set by `create_app`)."""
+    from flask import current_app
+
+    return current_app.config["TRACKER_SETTINGS"]

@@ -1,0 +1,163 @@
+"""The embedded default: a local `.xlsx` workbook, one worksheet per table, read and written with openpyxl.
+
+Writes are serialized by a file lock and atomic (a temp file in the same folder, fsync, then rename), so two
+writers or a crash mid-save never leave a corrupt or half-written workbook. Cells are stored as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Sequence
+
+import openpyxl
+from filelock import FileLock, Timeout
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.exceptions import InvalidFileException
+
+from errors import SheetError, SheetNotFound, SheetUnreadable, WorksheetNotFound
+from spreadsheet.base import CellUpdate, Sheet, Worksheet, pad_rows
+
+LOCK_TIMEOUT_SECONDS = 60.0
+
+
+def cell_text(value: object) -> str:
+    """The text a person sees for a cell typed into Excel by hand (numbers, dates, booleans)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def storable_text(value: str) -> str:
+    """Text the xlsx format can hold: control characters it forbids become U+FFFD."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+
+
+class LocalWorkbook(Sheet):
+    """A workbook file; created by `create` (e.g. with demo data) when it does not exist yet."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.label = f"local workbook {self.path}"
+        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        if not self.path.exists():
+            raise SheetNotFound(f"The {self.label} does not exist: check LOCAL_SHEET_PATH, or delete the "
+                                "setting to use the default demo workbook")
+
+    @classmethod
+    def create(cls, path: Path | str, tables: dict[str, list[list[str]]]) -> "LocalWorkbook":
+        """Write a new workbook holding `tables` (title -> rows), atomically; never overwrites one."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+            if not path.exists():
+                workbook = openpyxl.Workbook()
+                workbook.remove(workbook.active)
+                for title, rows in tables.items():
+                    sheet = workbook.create_sheet(title)
+                    for row in rows:
+                        sheet.append([storable_text(value) for value in row])
+                    _force_text(sheet)
+                _save_atomically(workbook, path)
+        return cls(path)
+
+    def worksheet_titles(self) -> list[str]:
+        workbook = self._load(read_only=True)
+        try:
+            return list(workbook.sheetnames)
+        finally:
+            workbook.close()
+
+    def worksheet(self, title: str) -> "LocalWorksheet":
+        titles = self.worksheet_titles()
+        if title not in titles:
+            raise WorksheetNotFound(f"The {self.label} has no worksheet '{title}' (it has: {', '.join(titles)}). "
+                                    f"Add a tab named '{title}' or set INV_WORKSHEET.")
+        return LocalWorksheet(self, title)
+
+    def _load(self, read_only: bool):
+        try:
+            return openpyxl.load_workbook(self.path, read_only=read_only, data_only=False)
+        except FileNotFoundError as exc:
+            raise SheetNotFound(f"The {self.label} disappeared: check LOCAL_SHEET_PATH") from exc
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise SheetUnreadable(f"The {self.label} cannot be read as an .xlsx workbook ({type(exc).__name__}). "
+                                  "Restore it from a backup, or move it away to start from a fresh demo workbook.") from exc
+
+    def _modify(self, change: Callable[[openpyxl.Workbook], None]) -> None:
+        """Load, change and save under the lock, so concurrent writers never lose each other's cells."""
+        try:
+            with self._lock:
+                workbook = self._load(read_only=False)
+                change(workbook)
+                _save_atomically(workbook, self.path)
+        except Timeout as exc:
+            raise SheetError(f"The {self.label} stayed locked by another writer for {LOCK_TIMEOUT_SECONDS:.0f} s; "
+                             f"if no sync is running, delete {self._lock.lock_file}") from exc
+
+
+class LocalWorksheet(Worksheet):
+    def __init__(self, book: LocalWorkbook, title: str):
+        self.book = book
+        self.title = title
+
+    def read_all(self) -> list[list[str]]:
+        workbook = self.book._load(read_only=True)
+        try:
+            sheet = workbook[self.title]
+            rows = [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        except KeyError as exc:
+            raise WorksheetNotFound(f"The {self.book.label} has no worksheet '{self.title}' any more") from exc
+        finally:
+            workbook.close()
+        return pad_rows(rows)
+
+    def write_cells(self, updates: Sequence[CellUpdate]) -> int:
+        updates = list(updates)
+        if not updates:
+            return 0
+
+        def change(workbook: openpyxl.Workbook) -> None:
+            if self.title not in workbook.sheetnames:
+                raise WorksheetNotFound(f"The {self.book.label} has no worksheet '{self.title}' any more")
+            sheet = workbook[self.title]
+            for update in updates:
+                cell = sheet.cell(row=update.row, column=update.col)
+                cell.value = storable_text(update.value)
+                cell.data_type = "s"  # RAW: text that starts with "=" stays text, never a formula
+
+        self.book._modify(change)
+        return len(updates)
+
+
+def _force_text(sheet) -> None:
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+
+
+def _save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
+    """Save to a temp file next to `path`, flush it to disk, then rename over the old file."""
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            workbook.save(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,61 @@
+"""Shared fixtures: settings on temp files, a temp SQLite database, the Sheets emulator on loopback."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings on temp files (workbook, SQLite), scheduler off, fast retries; override any field."""
+
+    def make(**overrides) -> Settings:
+        base = Settings(
+            local_sheet_path=tmp_path / "book.xlsx",
+            database_url=f"sqlite:///{tmp_path / 'tracker.db'}",
+            scheduler_enabled=False,
+            sheet_timeout_seconds=5.0,
+            sheet_max_attempts=4,
+            sheet_backoff_max_seconds=0.05,
+            secret_key="test-secret",
+        )
+        return dataclasses.replace(base, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def sheets_emulator():
+    """A running Google Sheets API emulator (real gspread talks to it over loopback)."""
+    from emulators.sheets import SheetsEmulator
+
+    emulator = SheetsEmulator()
+    server = emulator.start()
+    try:
+        yield emulator
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def google_settings(sheets_emulator, make_settings, tmp_path):
+    """Settings for the Google backend pointed at the emulator, with a service-account key file."""
+    key_file = tmp_path / "service-account.json"
+    key_file.write_text(json.dumps(sheets_emulator.service_account_info()))
+
+    def make(spreadsheet_id: str = "sheet-under-test", **overrides) -> Settings:
+        return make_settings(sheet_backend="google", google_sheet_id=spreadsheet_id, google_credentials=key_file,
+                             google_sheets_api_url=sheets_emulator.base_url, **overrides)
+
+    return make

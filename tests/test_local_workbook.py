@@ -1,0 +1,115 @@
+"""The local workbook: atomic, serialized writes; a clear error for a broken file; cells read as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import openpyxl
+import pytest
+
+from errors import SheetUnreadable
+from spreadsheet import CellUpdate
+from spreadsheet.local import LocalWorkbook, cell_text
+
+ROWS = [["invoice", "status"], ["A-1", "draft"], ["A-2", "paid"]]
+
+
+def test_a_crash_in_the_middle_of_a_save_leaves_the_previous_workbook(tmp_path, monkeypatch):
+    path = tmp_path / "book.xlsx"
+    book = LocalWorkbook.create(path, {"inv_tbl": ROWS})
+    before = path.read_bytes()
+
+    def save_half_then_die(workbook, handle):
+        handle.write(b"PK\x03\x04 half a zip file")
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", save_half_then_die)
+    with pytest.raises(OSError, match="disk unplugged"):
+        book.worksheet("inv_tbl").write_cells([CellUpdate(2, 2, "submitted")])
+
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+    monkeypatch.undo()
+    assert LocalWorkbook(path).worksheet("inv_tbl").read_all() == ROWS
+
+
+def test_a_writer_killed_at_any_moment_never_corrupts_the_workbook(tmp_path):
+    """SIGKILL a process that writes in a loop, several times: the file always opens and holds whole writes."""
+    path = tmp_path / "book.xlsx"
+    LocalWorkbook.create(path, {"inv_tbl": ROWS + [[f"B-{i}", "pending"] for i in range(2000)]})
+    writer = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(os.getcwd())!r})
+        from spreadsheet.local import LocalWorkbook
+        from spreadsheet import CellUpdate
+        ws = LocalWorkbook({str(path)!r}).worksheet("inv_tbl")
+        n = 0
+        while True:
+            n += 1
+            ws.write_cells([CellUpdate(r, 3, str(n)) for r in range(2, 2004)])
+            print(n, flush=True)
+    """)
+    for delay in (0.3, 0.7, 1.1):
+        child = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        rows = LocalWorkbook(path).worksheet("inv_tbl").read_all()
+        stamps = {row[2] for row in rows[1:]}
+        assert len(stamps) == 1, "a write landed only partly"
+        assert len(rows) == 2003
+
+
+def _write_column(path, col, text):
+    LocalWorkbook(path).worksheet("inv_tbl").write_cells([CellUpdate(r, col, text) for r in range(1, 4)])
+
+
+def test_two_processes_writing_at_once_both_land(tmp_path):
+    path = tmp_path / "book.xlsx"
+    LocalWorkbook.create(path, {"inv_tbl": ROWS})
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_write_column, args=(path, col, f"w{col}")) for col in (3, 4, 5, 6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+        assert worker.exitcode == 0
+    rows = LocalWorkbook(path).worksheet("inv_tbl").read_all()
+    assert [row[2:] for row in rows] == [["w3", "w4", "w5", "w6"]] * 3
+
+
+def test_an_unreadable_workbook_gets_a_clear_message(tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_text("this is not a spreadsheet")
+    with pytest.raises(SheetUnreadable, match="cannot be read as an .xlsx workbook"):
+        LocalWorkbook(path).worksheet_titles()
+    assert path.read_text() == "this is not a spreadsheet"
+
+
+def test_control_characters_are_stored_without_breaking_the_file(tmp_path):
+    path = tmp_path / "book.xlsx"
+    book = LocalWorkbook.create(path, {"inv_tbl": ROWS})
+    book.worksheet("inv_tbl").write_cells([CellUpdate(2, 3, "bell\x07 and \u202eRTL")])
+    assert book.worksheet("inv_tbl").read_all()[1][2] == "bell\ufffd and \u202eRTL"
+
+
+@pytest.mark.parametrize("value, text", [
+    (None, ""),
+    (1500, "1500"),
+    (1500.0, "1500"),
+    (1050.25, "1050.25"),
+    (0.1, "0.1"),
+    (True, "TRUE"),
+    (dt.datetime(2026, 3, 2), "2026-03-02"),
+    (dt.datetime(2026, 3, 2, 14, 30), "2026-03-02 14:30:00"),
+    (dt.date(2026, 3, 2), "2026-03-02"),
+    ("00123", "00123"),
+], ids=repr)
+def test_cells_typed_by_hand_read_as_the_text_a_person_sees(value, text):
+    assert cell_text(value) == text
