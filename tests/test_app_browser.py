@@ -1,0 +1,101 @@
+"""The dashboard in a real headless Chromium: pages load offline, the Sankey is drawn, no console errors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from app import create_app
+from spreadsheet.local import LocalWorkbook
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def tracker_app(tmp_path_factory):
+    """One app per test process (Dash's page registry is global); tests swap its settings."""
+    from settings import Settings
+
+    folder = tmp_path_factory.mktemp("app")
+    settings = Settings(local_sheet_path=folder / "book.xlsx", database_url=f"sqlite:///{folder / 'db.sqlite'}",
+                        scheduler_enabled=False, secret_key="test", demo_rows=150)
+    return create_app(settings)
+
+
+@pytest.fixture
+def use_settings(tracker_app, tmp_path):
+    def use(**changes):
+        settings = dataclasses.replace(tracker_app.server.config["TRACKER_SETTINGS"],
+                                       local_sheet_path=tmp_path / "book.xlsx", **changes)
+        tracker_app.server.config["TRACKER_SETTINGS"] = settings
+        return settings
+
+    return use
+
+
+def test_overview_draws_the_sankey_from_the_demo_workbook(dash_duo, tracker_app, use_settings):
+    settings = use_settings()
+    dash_duo.start_server(tracker_app)
+    dash_duo.wait_for_contains_text("#overview-source", "150 invoices", timeout=20)
+    dash_duo.wait_for_element("#overview-sankey .sankey .sankey-node", timeout=20)
+    assert len(dash_duo.find_elements("#overview-sankey .sankey-node")) >= 8
+    assert dash_duo.find_element("#overview-count").text == "150"
+    assert settings.local_sheet_path.exists()
+    assert dash_duo.get_logs() == []
+
+
+def test_overview_filters_change_the_totals(dash_duo, tracker_app, use_settings):
+    settings = use_settings()
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _rows([
+        ["A-1", "paid", "ACD", "Globex LLC", "Initech", "1,000.50", "200", "800.50"],
+        ["A-2", "pending", "ACD", "O'Brien & Sons", "Zoë Café Ltd", "$2,000", "400", "1600"],
+        ["V-1", "pending", "Accelebrate", "ACD", "Initech", "300", "", ""],
+    ])})
+    dash_duo.start_server(tracker_app)
+    dash_duo.wait_for_text_to_equal("#overview-total", "$3,300.50", timeout=20)
+    dash_duo.select_dcc_dropdown("#overview-status", value="pending")
+    dash_duo.wait_for_text_to_equal("#overview-total", "$2,300.00", timeout=10)
+    dash_duo.wait_for_text_to_equal("#overview-count", "2", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_invoices_table_searches_every_column(dash_duo, tracker_app, use_settings):
+    use_settings()
+    dash_duo.start_server(tracker_app)
+    dash_duo.wait_for_element("#nav-invoices", timeout=20).click()
+    dash_duo.wait_for_contains_text("#invoices-count", "150 of 150 invoices", timeout=20)
+    search = dash_duo.find_element("#invoices-search")
+    search.send_keys("Zoë")
+    search.send_keys("\n")
+    dash_duo.wait_for_contains_text("#invoices-count", "of 150 invoices", timeout=10)
+    count = int(dash_duo.find_element("#invoices-count").text.split()[0])
+    assert 0 < count < 150
+    assert "Zoë" in dash_duo.find_element("#invoices-table").text
+    assert dash_duo.get_logs() == []
+
+
+def test_a_missing_worksheet_is_a_message_not_a_traceback(dash_duo, tracker_app, use_settings):
+    settings = use_settings(inv_worksheet="invoices_2026")
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _rows([])})
+    before = settings.local_sheet_path.read_bytes()
+    dash_duo.start_server(tracker_app)
+    dash_duo.wait_for_contains_text("#overview-error", "no worksheet 'invoices_2026' (it has: inv_tbl)", timeout=20)
+    assert "Traceback" not in dash_duo.driver.page_source
+    assert settings.local_sheet_path.read_bytes() == before
+
+
+SOURCE = ["invoice", "inv_link", "status", "inv_from", "to_client", "end_client", "task_descr", "job_name",
+          "inv_dollars", "owed2ACD", "owed2workers", "submitted_date", "Inv_paid_date", "job_start", "job_end",
+          "notes", "thread"]
+
+
+def _rows(rows):
+    """Sheet rows from (invoice, status, inv_from, to_client, end_client, dollars, acd, workers) tuples."""
+    out = [SOURCE]
+    for invoice, status, inv_from, to_client, end_client, dollars, acd, workers in rows:
+        row = dict.fromkeys(SOURCE, "")
+        row.update(invoice=invoice, status=status, inv_from=inv_from, to_client=to_client, end_client=end_client,
+                   inv_dollars=dollars, owed2ACD=acd, owed2workers=workers, submitted_date="2026-03-02")
+        out.append([row[c] for c in SOURCE])
+    return out
