@@ -1,22 +1,16 @@
 """The demo `inv_tbl`: deterministic, unique, realistic, and readable by sankey_helpers."""
 
 import re
-import sys
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # the modules live at the project top level; no conftest or package needed
-    sys.path.insert(0, ROOT)
-
-from demo_data import demo_inv_tbl, scaled_inv_tbl  # noqa: E402
-from sankey_helpers import (  # noqa: E402
+from demo_data import demo_inv_tbl, scaled_inv_tbl
+from sankey_helpers import (
     SOURCE_HEADERS, build_sankey, inv_tbl_records, totals_by_month, totals_by_status, validate_headers,
 )
-from sheet_values import parse_amount, parse_date  # noqa: E402
+from sheet_values import parse_amount, parse_date
 
 TODAY = date(2026, 11, 25)
 

@@ -1,23 +1,17 @@
 """Header validation, records, lenient value parsing, totals and the Sankey figure of sankey_helpers."""
 
-import sys
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # the modules live at the project top level; no conftest or package needed
-    sys.path.insert(0, ROOT)
-
-from errors import HeaderError, SheetError  # noqa: E402
-from sankey_helpers import (  # noqa: E402
+from errors import HeaderError, SheetError
+from sankey_helpers import (
     EXPECTED_HEADERS, INV_TBL, NO_DATE, QB_HEADERS, SOURCE_HEADERS, WORKSHEET_NAMES, HeaderMap,
     build_sankey, column_letter, inv_tbl_records, rows_to_records, totals_by_month, totals_by_status,
     validate_headers,
 )
-from sheet_values import month_key, parse_amount, parse_date  # noqa: E402
+from sheet_values import month_key, parse_amount, parse_date
 
 
 # ------------------------------------------------------------------------------------------------ constants
