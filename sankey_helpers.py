@@ -14,11 +14,12 @@ from typing import Any, Iterable, Mapping, Sequence
 import plotly.graph_objects as go
 
 from errors import HeaderError
+from spreadsheet.base import column_letter
 from sheet_values import month_key, parse_amount, parse_date
 
 __all__ = [
     "INV_TBL", "WORKSHEET_NAMES", "SOURCE_HEADERS", "QB_HEADERS", "EXPECTED_HEADERS",
-    "HeaderMap", "validate_headers", "rows_to_records", "inv_tbl_records", "column_letter",
+    "HeaderMap", "validate_headers", "rows_to_records", "inv_tbl_records",
     "parse_amount", "parse_date", "month_key",
     "build_sankey", "totals_by_status", "totals_by_month", "NO_NAME", "NO_DATE", "OTHER",
 ]
@@ -46,16 +47,6 @@ OTHER = "Other"
 
 
 # --------------------------------------------------------------------------------------------------- headers
-
-def column_letter(index: int) -> str:
-    """0-based column index to the letter(s) a person sees in the sheet: 0 -> "A", 26 -> "AA"."""
-    letters = ""
-    index += 1
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(ord("A") + rem) + letters
-    return letters
-
 
 def _cell_text(value: Any) -> str:
     return "" if value is None else str(value)
@@ -138,7 +129,7 @@ def validate_headers(
         for col, cell in enumerate(row):
             if (col >= len(names) or not names[col]) and _cell_text(cell).strip():
                 unnamed_with_data.add(col)
-    blank_columns = [column_letter(col) for col in sorted(unnamed_with_data)]
+    blank_columns = [column_letter(col + 1) for col in sorted(unnamed_with_data)]
 
     if missing or duplicate or blank_columns:
         raise HeaderError(worksheet, missing=missing, duplicate=duplicate, blank_columns=blank_columns)

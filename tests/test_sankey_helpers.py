@@ -8,10 +8,11 @@ import pytest
 from errors import HeaderError, SheetError
 from sankey_helpers import (
     EXPECTED_HEADERS, INV_TBL, NO_DATE, QB_HEADERS, SOURCE_HEADERS, WORKSHEET_NAMES, HeaderMap,
-    build_sankey, column_letter, inv_tbl_records, rows_to_records, totals_by_month, totals_by_status,
+    build_sankey, inv_tbl_records, rows_to_records, totals_by_month, totals_by_status,
     validate_headers,
 )
 from sheet_values import month_key, parse_amount, parse_date
+from spreadsheet.base import column_letter
 
 
 # ------------------------------------------------------------------------------------------------ constants
@@ -26,10 +27,10 @@ def test_expected_headers_shape():
     assert len(set(EXPECTED_HEADERS[1])) == 26
 
 
-@pytest.mark.parametrize("index, letter", [(0, "A"), (5, "F"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"),
-                                           (702, "AAA")], ids=lambda v: str(v))
-def test_column_letter(index, letter):
-    assert column_letter(index) == letter
+@pytest.mark.parametrize("col, letter", [(1, "A"), (6, "F"), (26, "Z"), (27, "AA"), (28, "AB"), (702, "ZZ"),
+                                         (703, "AAA")], ids=lambda v: str(v))
+def test_column_letter(col, letter):
+    assert column_letter(col) == letter
 
 
 # ----------------------------------------------------------------------------------------- validate_headers
