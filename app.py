@@ -13,6 +13,7 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import is_running_from_reloader
 
 import db
@@ -86,6 +87,10 @@ def main() -> int:
         app = create_app(settings)
     except TrackerError as exc:
         print(f"Cannot start the finance tracker:\n{exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"Cannot start the finance tracker: the database at DATABASE_URL cannot be used "
+              f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})", file=sys.stderr)
         return 2
     log.info("Serving on http://%s:%d (data: %s)", settings.host, settings.port, settings.sheet_label)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

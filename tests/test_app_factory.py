@@ -1,0 +1,89 @@
+"""The app factory and `python app.py`: no work at import time, one scheduler, plain start-up errors."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_importing_app_builds_nothing():
+    module = importlib.import_module("app")
+    assert "server" not in vars(module)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "SHEET_", "LOCAL_", "DATABASE_"))}
+    env.update(LOCAL_SHEET_PATH=str(tmp_path / "book.xlsx"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
+               SECRET_KEY="test", **extra)
+    return env
+
+
+def test_python_app_py_serves_the_demo_and_takes_a_snapshot(tmp_path):
+    port, log_file = _free_port(), tmp_path / "app.log"
+    with open(log_file, "w") as log:
+        child = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=_env(tmp_path, PORT=str(port)),
+                                 stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "snapshot of inv_tbl" not in log_file.read_text():
+            assert child.poll() is None, log_file.read_text()
+            assert time.monotonic() < deadline, "no snapshot within 30 s:\n" + log_file.read_text()
+            time.sleep(0.2)
+        assert _get_when_up(f"http://127.0.0.1:{port}/healthz", deadline).json() == {"status": "ok"}
+        assert requests.get(f"http://127.0.0.1:{port}/invoices", timeout=5).status_code == 200
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+    output = log_file.read_text()
+    assert "Scheduler started with jobs: daily_snapshot_worker" in output
+    assert "snapshot of inv_tbl: 150 rows" in output
+    assert (tmp_path / "book.xlsx").exists()
+
+
+def _get_when_up(url: str, deadline: float) -> requests.Response:
+    while True:
+        try:
+            return requests.get(url, timeout=5)
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, f"nothing listens at {url}"
+            time.sleep(0.1)
+
+
+def test_a_bad_setting_stops_start_up_with_one_plain_message(tmp_path):
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=_env(tmp_path, PORT="eighty", SCHEDULER_ENABLED="sometimes"))
+    assert result.returncode == 2
+    assert "PORT='eighty'" in result.stderr and "SCHEDULER_ENABLED='sometimes'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_scheduler_is_off_when_disabled_and_in_the_reloader_parent(make_settings, monkeypatch):
+    from app import create_app
+
+    assert "tracker_scheduler" not in create_app(make_settings(scheduler_enabled=False)).server.extensions
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    parent = create_app(make_settings(scheduler_enabled=True, debug=True))
+    assert "tracker_scheduler" not in parent.server.extensions
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    child = create_app(make_settings(scheduler_enabled=True, debug=True))
+    scheduler = child.server.extensions["tracker_scheduler"]
+    try:
+        assert scheduler.running
+        assert [job.id for job in scheduler.get_jobs()] == ["daily_snapshot_worker"]
+    finally:
+        scheduler.shutdown(wait=True)
