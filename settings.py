@@ -64,29 +64,39 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _int(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
 def _parse_positive_int(raw: str) -> int:
-    value = int(raw.strip())
+    value = _int(raw)
     if value <= 0:
         raise ValueError("expected a whole number above 0")
     return value
 
 
 def _parse_positive_float(raw: str) -> float:
-    value = float(raw.strip())
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of seconds") from None
     if not value > 0:
         raise ValueError("expected a number above 0")
     return value
 
 
 def _parse_hour(raw: str) -> int:
-    value = int(raw.strip())
+    value = _int(raw)
     if not 0 <= value <= 23:
         raise ValueError("expected an hour from 0 to 23")
     return value
 
 
 def _parse_port(raw: str) -> int:
-    value = int(raw.strip())
+    value = _int(raw)
     if not 1 <= value <= 65535:
         raise ValueError("expected a port number from 1 to 65535")
     return value

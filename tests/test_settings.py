@@ -19,7 +19,7 @@ def test_defaults_run_on_a_fresh_machine():
 
 
 @pytest.mark.parametrize("name, value, expected_words", [
-    ("PORT", "eighty", "PORT='eighty'"),
+    ("PORT", "eighty", "PORT='eighty': expected a whole number"),
     ("PORT", "70000", "port number from 1 to 65535"),
     ("SCHEDULER_ENABLED", "maybe", "expected true or false"),
     ("SHEET_BACKEND", "excel", "expected one of local, google"),
