@@ -1,0 +1,53 @@
+"""acd: the backend choice, the demo workbook, `load_google_sheet`, and header problems as plain messages."""
+
+from __future__ import annotations
+
+import pytest
+
+import acd
+from errors import HeaderError
+from sankey_helpers import SOURCE_HEADERS
+from spreadsheet.local import LocalWorkbook
+
+
+def _sheet_rows(header, *rows):
+    return [list(header), *[list(row) for row in rows]]
+
+
+def test_a_missing_workbook_is_created_with_demo_rows(make_settings):
+    settings = make_settings(demo_rows=40)
+    table = acd.load_inv_table(settings)
+    assert settings.local_sheet_path.exists()
+    assert len(table.records) == 40
+    assert table.headers.names[:17] == list(SOURCE_HEADERS)
+
+
+def test_load_google_sheet_keeps_text_and_extra_columns(make_settings):
+    settings = make_settings()
+    row = dict.fromkeys(SOURCE_HEADERS, "")
+    row.update(invoice="00123", inv_dollars="1,234", notes="=SUM(A1)", to_client="O'Brien & Sons")
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _sheet_rows(
+        [*SOURCE_HEADERS, "my_formula_column"], [*row.values(), "kept"], [], [*row.values(), ""])})
+    frame = acd.load_google_sheet(settings)
+    assert list(frame.columns) == ["_row", *SOURCE_HEADERS, "my_formula_column"]
+    assert frame.loc[0, "invoice"] == "00123"
+    assert frame.loc[0, "inv_dollars"] == "1,234"
+    assert frame.loc[0, "notes"] == "=SUM(A1)"
+    assert frame.loc[0, "my_formula_column"] == "kept"
+    assert list(frame["_row"]) == [2, 4]
+
+
+@pytest.mark.parametrize("header, expected", [
+    ([h for h in SOURCE_HEADERS if h != "inv_dollars"], "missing column(s): inv_dollars"),
+    ([*SOURCE_HEADERS, "status"], "duplicated header(s): status"),
+    ([*SOURCE_HEADERS[:5], "", *SOURCE_HEADERS[5:]], "blank header cell(s) in column(s): F"),
+], ids=["missing", "duplicate", "blank"])
+def test_header_problems_name_the_column_and_change_nothing(make_settings, header, expected):
+    settings = make_settings()
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _sheet_rows(header, ["x"] * len(header))})
+    before = settings.local_sheet_path.read_bytes()
+    with pytest.raises(HeaderError) as info:
+        acd.load_inv_table(settings)
+    assert expected in str(info.value)
+    assert "Worksheet 'inv_tbl' row 1 needs fixing" in str(info.value)
+    assert settings.local_sheet_path.read_bytes() == before
