@@ -55,7 +55,7 @@ class Settings:
         return f"local workbook {self.local_sheet_path}"
 
 
-def _parse_bool(raw: str) -> bool:
+def parse_bool(raw: str) -> bool:
     value = raw.strip().lower()
     if value in _TRUE:
         return True
@@ -64,21 +64,21 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
-def _int(raw: str) -> int:
+def parse_int(raw: str) -> int:
     try:
         return int(raw.strip())
     except ValueError:
         raise ValueError("expected a whole number") from None
 
 
-def _parse_positive_int(raw: str) -> int:
-    value = _int(raw)
+def parse_positive_int(raw: str) -> int:
+    value = parse_int(raw)
     if value <= 0:
         raise ValueError("expected a whole number above 0")
     return value
 
 
-def _parse_positive_float(raw: str) -> float:
+def parse_positive_float(raw: str) -> float:
     try:
         value = float(raw.strip())
     except ValueError:
@@ -88,21 +88,21 @@ def _parse_positive_float(raw: str) -> float:
     return value
 
 
-def _parse_hour(raw: str) -> int:
-    value = _int(raw)
+def parse_hour(raw: str) -> int:
+    value = parse_int(raw)
     if not 0 <= value <= 23:
         raise ValueError("expected an hour from 0 to 23")
     return value
 
 
-def _parse_port(raw: str) -> int:
-    value = _int(raw)
+def parse_port(raw: str) -> int:
+    value = parse_int(raw)
     if not 1 <= value <= 65535:
         raise ValueError("expected a port number from 1 to 65535")
     return value
 
 
-def _parse_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+def parse_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
         if value not in choices:
@@ -112,14 +112,14 @@ def _parse_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-def _parse_url(raw: str) -> str:
+def parse_url(raw: str) -> str:
     value = raw.strip().rstrip("/")
     if not value.startswith(("http://", "https://")):
         raise ValueError("expected an http:// or https:// address")
     return value
 
 
-def _parse_database_url(raw: str) -> str:
+def parse_database_url(raw: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -130,37 +130,37 @@ def _parse_database_url(raw: str) -> str:
     return raw.strip()
 
 
-def _parse_log_level(raw: str) -> str:
+def parse_log_level(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
     return value
 
 
-def _text(raw: str) -> str:
+def text(raw: str) -> str:
     return raw.strip()
 
 
 # variable -> (field name, parser). The defaults are the dataclass defaults above.
 _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
-    "SHEET_BACKEND": ("sheet_backend", _parse_choice(SHEET_BACKENDS)),
+    "SHEET_BACKEND": ("sheet_backend", parse_choice(SHEET_BACKENDS)),
     "LOCAL_SHEET_PATH": ("local_sheet_path", lambda raw: Path(raw.strip())),
-    "GOOGLE_SHEET_ID": ("google_sheet_id", _text),
+    "GOOGLE_SHEET_ID": ("google_sheet_id", text),
     "GOOGLE_APPLICATION_CREDENTIALS": ("google_credentials", lambda raw: Path(raw.strip()) if raw.strip() else None),
-    "GOOGLE_SHEETS_API_URL": ("google_sheets_api_url", _parse_url),
-    "INV_WORKSHEET": ("inv_worksheet", _text),
-    "SHEET_TIMEOUT_SECONDS": ("sheet_timeout_seconds", _parse_positive_float),
-    "SHEET_MAX_ATTEMPTS": ("sheet_max_attempts", _parse_positive_int),
-    "SHEET_BACKOFF_MAX_SECONDS": ("sheet_backoff_max_seconds", _parse_positive_float),
-    "DEMO_ROWS": ("demo_rows", _parse_positive_int),
-    "DATABASE_URL": ("database_url", _parse_database_url),
-    "SCHEDULER_ENABLED": ("scheduler_enabled", _parse_bool),
-    "SNAPSHOT_HOUR_UTC": ("snapshot_hour_utc", _parse_hour),
-    "HOST": ("host", _text),
-    "PORT": ("port", _parse_port),
-    "DEBUG": ("debug", _parse_bool),
-    "LOG_LEVEL": ("log_level", _parse_log_level),
-    "SECRET_KEY": ("secret_key", _text),
+    "GOOGLE_SHEETS_API_URL": ("google_sheets_api_url", parse_url),
+    "INV_WORKSHEET": ("inv_worksheet", text),
+    "SHEET_TIMEOUT_SECONDS": ("sheet_timeout_seconds", parse_positive_float),
+    "SHEET_MAX_ATTEMPTS": ("sheet_max_attempts", parse_positive_int),
+    "SHEET_BACKOFF_MAX_SECONDS": ("sheet_backoff_max_seconds", parse_positive_float),
+    "DEMO_ROWS": ("demo_rows", parse_positive_int),
+    "DATABASE_URL": ("database_url", parse_database_url),
+    "SCHEDULER_ENABLED": ("scheduler_enabled", parse_bool),
+    "SNAPSHOT_HOUR_UTC": ("snapshot_hour_utc", parse_hour),
+    "HOST": ("host", text),
+    "PORT": ("port", parse_port),
+    "DEBUG": ("debug", parse_bool),
+    "LOG_LEVEL": ("log_level", parse_log_level),
+    "SECRET_KEY": ("secret_key", text),
 }
 
 SETTING_NAMES = tuple(_FIELDS)
@@ -175,12 +175,12 @@ def read_environment(environ: Mapping[str, str] | None = None, env_file: str | P
     return merged
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = DEFAULT_ENV_FILE) -> Settings:
-    """Build validated settings; raise one `ConfigError` naming every bad variable."""
-    env = read_environment(environ, env_file)
+def parse_fields(env: Mapping[str, str], fields: dict[str, tuple[str, Callable[[str], object]]]
+                 ) -> tuple[dict[str, object], list[str]]:
+    """Parse every set variable of `fields` (name -> (attribute, parser)); collect problems, don't stop at one."""
     values: dict[str, object] = {}
     problems: list[str] = []
-    for name, (attr, parse) in _FIELDS.items():
+    for name, (attr, parse) in fields.items():
         raw = env.get(name)
         if raw is None or raw.strip() == "":
             continue
@@ -188,6 +188,13 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
             values[attr] = parse(raw)
         except ValueError as exc:
             problems.append(f"{name}={raw!r}: {exc}")
+    return values, problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = DEFAULT_ENV_FILE) -> Settings:
+    """Build validated settings; raise one `ConfigError` naming every bad variable."""
+    env = read_environment(environ, env_file)
+    values, problems = parse_fields(env, _FIELDS)
     if "sheet_backend" not in values and values.get("google_sheet_id"):
         values["sheet_backend"] = "google"
     if values.get("sheet_backend") == "google":
