@@ -11,8 +11,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        create_engine, event)
+from sqlalchemy import (Column, Date, DateTime, Float, Integer, LargeBinary, MetaData, String, Table, Text,
+                        UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -34,6 +34,30 @@ daily_snapshots = Table(
     Column("total_dollars", String(40), nullable=False),
     Column("rows_json", Text, nullable=False),
     UniqueConstraint("snapshot_date"),
+)
+
+
+# One row per named lease (sync runs, token refresh): who holds it and until when (epoch seconds).
+leases = Table(
+    "leases", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# The QuickBooks connection: tokens encrypted with Fernet (QB_TOKEN_KEY); expiry times in clear for the UI.
+qb_tokens = Table(
+    "qb_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("realm_id", String(40), nullable=False),
+    Column("environment", String(20), nullable=False),
+    Column("token_ciphertext", LargeBinary, nullable=False),
+    Column("access_expires_at", Float, nullable=False),
+    Column("refresh_expires_at", Float, nullable=False),
+    Column("connected_at", Float, nullable=False),
+    Column("refreshed_at", Float, nullable=False),
+    Column("company_name", String(300), nullable=False, server_default=""),
+    Column("reconnect_reason", String(500), nullable=True),
 )
 
 

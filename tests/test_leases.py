@@ -1,0 +1,76 @@
+"""Leases: one holder at a time across threads and processes; an expired lease can be taken over."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import db
+from leases import holder_of, release, try_acquire, waiting_lease
+
+
+def _engine(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'lease.db'}")
+    db.upgrade(engine)
+    return engine
+
+
+def test_a_held_lease_refuses_others_until_released(tmp_path):
+    engine = _engine(tmp_path)
+    assert try_acquire(engine, "sync", "a", ttl=60)
+    assert not try_acquire(engine, "sync", "b", ttl=60)
+    assert try_acquire(engine, "sync", "a", ttl=60), "the holder may renew"
+    assert holder_of(engine, "sync") == "a"
+    release(engine, "sync", "b")
+    assert holder_of(engine, "sync") == "a", "only the holder releases"
+    release(engine, "sync", "a")
+    assert try_acquire(engine, "sync", "b", ttl=60)
+
+
+def test_an_expired_lease_is_taken_over(tmp_path):
+    engine = _engine(tmp_path)
+    assert try_acquire(engine, "sync", "crashed", ttl=60, now=lambda: 1000.0)
+    assert not try_acquire(engine, "sync", "next", ttl=60, now=lambda: 1059.0)
+    assert try_acquire(engine, "sync", "next", ttl=60, now=lambda: 1061.0)
+
+
+def test_threads_never_hold_it_together(tmp_path):
+    engine = _engine(tmp_path)
+    inside, overlaps, entered = [0], [], []
+
+    def worker():
+        for _ in range(5):
+            with waiting_lease(engine, "sync", ttl=30, wait=20) as acquired:
+                assert acquired
+                inside[0] += 1
+                overlaps.append(inside[0])
+                time.sleep(0.002)
+                inside[0] -= 1
+                entered.append(1)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(entered) == 30
+    assert max(overlaps) == 1
+
+
+def _grab(url, results):
+    engine = db.make_engine(url)
+    results.put(try_acquire(engine, "sync", f"proc-{multiprocessing.current_process().pid}", ttl=60))
+
+
+def test_processes_started_together_get_it_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'lease.db'}"
+    _engine(tmp_path)
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_grab, args=(url, results)) for _ in range(6)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(30)
+    assert sorted(results.get() for _ in procs) == [False] * 5 + [True]
