@@ -18,7 +18,7 @@ from spreadsheet.base import column_letter
 from sheet_values import month_key, parse_amount, parse_date
 
 __all__ = [
-    "INV_TBL", "WORKSHEET_NAMES", "SOURCE_HEADERS", "QB_HEADERS", "EXPECTED_HEADERS",
+    "INV_TBL", "WORKSHEET_NAMES", "SOURCE_HEADERS", "QB_HEADERS", "QB_INVOICE_HEADERS", "QB_BILL_HEADERS", "EXPECTED_HEADERS",
     "HeaderMap", "validate_headers", "rows_to_records", "inv_tbl_records",
     "parse_amount", "parse_date", "month_key",
     "build_sankey", "totals_by_status", "totals_by_month", "NO_NAME", "NO_DATE", "OTHER",
@@ -34,10 +34,9 @@ SOURCE_HEADERS: tuple[str, ...] = (
     "notes", "thread",
 )
 # Written by the sync only; its `migrate` step appends the missing ones, so validation must not demand them.
-QB_HEADERS: tuple[str, ...] = (
-    "qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_synced_at", "qb_error",
-    "qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error",
-)
+QB_INVOICE_HEADERS: tuple[str, ...] = ("qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_synced_at", "qb_error")
+QB_BILL_HEADERS: tuple[str, ...] = ("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error")  # dual mode
+QB_HEADERS: tuple[str, ...] = (*QB_INVOICE_HEADERS, *QB_BILL_HEADERS)
 # Keyed by worksheet index, as the existing code does; `inv_tbl` is worksheet 1.
 EXPECTED_HEADERS: dict[int, list[str]] = {1: [*SOURCE_HEADERS, *QB_HEADERS]}
 

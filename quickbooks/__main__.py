@@ -1,0 +1,5 @@
+import sys
+
+from quickbooks.cli import main
+
+sys.exit(main())
