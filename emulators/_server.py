@@ -36,6 +36,8 @@ class RunningServer:
 def serve_in_thread(wsgi_app, port: int = 0) -> RunningServer:
     """Start `wsgi_app` on 127.0.0.1 (port 0 = any free port) in a daemon thread, threaded per request."""
     server = make_server(LOOPBACK, port, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"emulator-{server.server_port}", daemon=True)
+    # A short poll interval makes stop() quick (shutdown waits for the serving loop's next poll).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"emulator-{server.server_port}", daemon=True)
     thread.start()
     return RunningServer(server, thread)

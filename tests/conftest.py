@@ -49,7 +49,8 @@ def google_settings(sheets_emulator, make_settings, tmp_path):
     key_file.write_text(json.dumps(sheets_emulator.service_account_info()))
 
     def make(spreadsheet_id: str = "sheet-under-test", **overrides) -> Settings:
-        return make_settings(sheet_backend="google", google_sheet_id=spreadsheet_id, google_credentials=key_file,
-                             google_sheets_api_url=sheets_emulator.base_url, **overrides)
+        fields = dict(sheet_backend="google", google_sheet_id=spreadsheet_id, google_credentials=key_file,
+                      google_sheets_api_url=sheets_emulator.base_url)
+        return make_settings(**{**fields, **overrides})
 
     return make

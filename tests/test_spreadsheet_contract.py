@@ -76,14 +76,3 @@ def test_add_columns_appends_at_the_far_right_once(backend):
     assert rows[0] == ["invoice", "inv_from", "notes", "qb_invoice_id", "qb_error"]
     assert rows[1][:3] == ["00123", "ACD", ""]
 
-
-def test_google_batch_write_of_1000_cells_is_one_call(backend):
-    _, sheet, emulator = backend
-    if emulator is None:
-        pytest.skip("API calls are counted on the Google backend only")
-    ws = sheet.worksheet("Data")
-    emulator.reset_stats()
-    written = ws.write_cells([CellUpdate(row, col, f"r{row}c{col}") for row in range(2, 202) for col in range(1, 6)])
-    assert written == 1000
-    assert emulator.stats()["write"] == 1
-    assert ws.read_all()[200][4] == "r201c5"
