@@ -1,10 +1,11 @@
 """Loopback Google Sheets API v4 emulator that real gspread + google-auth talk to unchanged.
 
 Only the base address differs from Google (gspread hard-codes https://sheets.googleapis.com, so tests rewrite
-that prefix in an `HTTPClient` subclass). What lives here is the HTTP side: routing, the service-account token
+that prefix in an `HTTPClient` subclass). What lives here is the stateful HTTP side: dispatch, the token
 endpoint and bearer check, per-user per-minute quotas, fault injection, request statistics, "human edit" hooks,
-the `/__emulator__/` control API and the standalone demo CLI. The grid rules (A1 ranges, trimming, RAW vs
-USER_ENTERED, formulas) are in `emulators/sheets_grid.py`.
+the `/__emulator__/` control API and the demo spreadsheet. The grid rules (A1 ranges, trimming, RAW vs
+USER_ENTERED, formulas) start at `emulators/sheets_grid.py`; the wire format (routing, error bodies) is in
+`emulators/sheets_http.py`, the JWT/key side in `emulators/sheets_auth.py`, the CLI in `emulators/sheets_cli.py`.
 
     emu = SheetsEmulator(read_quota_per_minute=60, clock=fake_clock)
     emu.add_spreadsheet("sid", title="Invoices", sheets={"inv_tbl": [["invoice", "status"], ["A-1", "paid"]]})
@@ -26,186 +27,26 @@ Run `python -m emulators.sheets --help` for the standalone server.
 
 from __future__ import annotations
 
-import argparse
-import base64
 import json
-import os
 import secrets
-import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import quote, unquote, urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from werkzeug.wrappers import Request, Response
 
 from emulators._server import RunningServer, serve_in_thread
-from emulators.sheets_grid import GridRange, Sheet, SheetsError, Spreadsheet, parse_bool, stored_text
-
-READ, WRITE, METADATA, TOKEN = "read", "write", "metadata", "token"
-ENDPOINT_KINDS = {
-    "spreadsheets.get": METADATA, "spreadsheets.batchUpdate": WRITE,
-    "values.get": READ, "values.batchGet": READ,
-    "values.update": WRITE, "values.append": WRITE, "values.clear": WRITE,
-    "values.batchUpdate": WRITE, "values.batchClear": WRITE,
-}
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-DEFAULT_CLIENT_EMAIL = "sheets-emulator@emulator-project.iam.gserviceaccount.com"
-PROJECT_NUMBER = "100000000000"
-_AUTH_HELP = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
-              "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
-_STATUS_BODIES = {  # Google's canonical status names and messages for injected faults
-    400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
-    403: ("PERMISSION_DENIED", "The caller does not have permission"),
-    404: ("NOT_FOUND", "Requested entity was not found."),
-    408: ("DEADLINE_EXCEEDED", "Request timed out."),
-    500: ("INTERNAL", "Internal error encountered."),
-    503: ("UNAVAILABLE", "The service is currently unavailable."),
-    504: ("DEADLINE_EXCEEDED", "Deadline expired before operation could complete."),
-}
-_HTML_502 = ("<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 502 (Server Error)!!1</title>\n"
-             "  <p><b>502.</b> <ins>That's an error.</ins>\n  <p>The server encountered a temporary error and "
-             "could not complete your request.<p>Please try again in 30 seconds.  <ins>That's all we know.</ins>\n")
-
-_KEY_LOCK = threading.Lock()
-_SHARED_KEY: rsa.RSAPrivateKey | None = None
-
-
-def _throwaway_key() -> rsa.RSAPrivateKey:
-    """One RSA key per process: generating 2048-bit keys per emulator would slow the test suite down."""
-    global _SHARED_KEY
-    with _KEY_LOCK:
-        if _SHARED_KEY is None:
-            _SHARED_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return _SHARED_KEY
-
-
-def _b64url_decode(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-def _json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-    return Response(text, status=status, headers=headers, content_type="application/json; charset=UTF-8")
-
-
-def _google_error(code: int, status: str, message: str, **extra) -> Response:
-    error = {"code": code, "message": message, "status": status, **extra}
-    return _json_response({"error": error}, code)
-
-
-def quota_error_body(kind: str) -> dict:
-    """The 429 RESOURCE_EXHAUSTED body from the reference (section 1), Read or Write variant."""
-    word = "Read" if kind in (READ, METADATA) else "Write"
-    return {"error": {
-        "code": 429,
-        "message": (f"Quota exceeded for quota metric '{word} requests' and limit '{word} requests per minute "
-                    f"per user' of service 'sheets.googleapis.com' for consumer 'project_number:{PROJECT_NUMBER}'."),
-        "status": "RESOURCE_EXHAUSTED",
-        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
-                     "domain": "googleapis.com",
-                     "metadata": {"consumer": f"projects/{PROJECT_NUMBER}",
-                                  "quota_limit": f"{word}RequestsPerMinutePerUser",
-                                  "quota_metric": f"sheets.googleapis.com/{word.lower()}_requests",
-                                  "service": "sheets.googleapis.com"}}]}}
-
-
-def fault_response(status: int, kind: str) -> Response:
-    """What Google sends for an injected failure: JSON error bodies, except 502's HTML page."""
-    if status == 429:
-        return _json_response(quota_error_body(kind), 429)
-    if status == 502:
-        return Response(_HTML_502, status=502, content_type="text/html; charset=UTF-8")
-    name, message = _STATUS_BODIES.get(status, ("UNKNOWN", "Injected failure."))
-    return _google_error(status, name, message)
-
-
-@dataclass(frozen=True)
-class Call:
-    """One routed Sheets request: which API method, on which spreadsheet, with which (decoded) range."""
-
-    endpoint: str
-    spreadsheet_id: str
-    range: str | None
-    method: str
-    path: str
-
-    @property
-    def kind(self) -> str:
-        return ENDPOINT_KINDS[self.endpoint]
-
-
-def route(method: str, raw_path: str) -> Call | None:
-    """Map a still percent-encoded path to a Call. The `:append`/`:clear` verbs are split off before
-    decoding, since an encoded `%3A` inside the range is part of the range, not a separator."""
-    prefix = "/v4/spreadsheets/"
-    if not raw_path.startswith(prefix):
-        return None
-    decoded = unquote(raw_path)
-    sid_raw, slash, sub = raw_path[len(prefix):].partition("/")
-
-    def call(endpoint, sid, rng=None):
-        return Call(endpoint, unquote(sid), rng, method, decoded)
-
-    if not slash:
-        if method == "POST" and sid_raw.endswith(":batchUpdate"):
-            return call("spreadsheets.batchUpdate", sid_raw[:-len(":batchUpdate")])
-        return call("spreadsheets.get", sid_raw) if method == "GET" and ":" not in sid_raw else None
-    fixed = {("GET", "values:batchGet"): "values.batchGet", ("POST", "values:batchUpdate"): "values.batchUpdate",
-             ("POST", "values:batchClear"): "values.batchClear"}
-    if (method, sub) in fixed:
-        return call(fixed[(method, sub)], sid_raw)
-    if not sub.startswith("values/") or len(sub) == len("values/"):
-        return None
-    rng = sub[len("values/"):]
-    if method == "POST":
-        for verb in ("append", "clear"):
-            if rng.endswith(":" + verb):
-                return call(f"values.{verb}", sid_raw, unquote(rng[:-len(verb) - 1]))
-        return None
-    endpoint = {"GET": "values.get", "PUT": "values.update"}.get(method)
-    return call(endpoint, sid_raw, unquote(rng)) if endpoint else None
-
-
-def _raw_path(environ) -> str:
-    """The request path as sent (still percent-encoded); werkzeug puts it in RAW_URI/REQUEST_URI."""
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw is None:
-        return quote(environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8"), safe="/:!'$,;@=&+*()~")
-    if raw.startswith(("http://", "https://")):
-        raw = urlsplit(raw).path
-    raw = raw.split("?", 1)[0]
-    return raw.encode("latin-1").decode("utf-8", "replace")
-
-
-@dataclass
-class Fault:
-    """The next `remaining` Sheets requests matching `match` fail with `status`.
-
-    `match`: None (every request), an endpoint name (`values.batchUpdate`), a kind (`read`, `write`,
-    `metadata`), a substring of "METHOD /decoded/path", or a callable taking the `Call`."""
-
-    status: int
-    remaining: int = 1
-    match: str | Callable[[Call], bool] | None = None
-
-    def matches(self, call: Call) -> bool:
-        if self.match is None:
-            return True
-        if callable(self.match):
-            return bool(self.match(call))
-        return self.match in (call.endpoint, call.kind) or self.match in f"{call.method} {call.path}"
-
-    def describe(self) -> dict:
-        match = self.match if self.match is None or isinstance(self.match, str) else repr(self.match)
-        return {"status": self.status, "remaining": self.remaining, "match": match}
+from emulators.sheets_auth import (
+    DEFAULT_CLIENT_EMAIL, JWT_GRANT, _service_account_key, _unauthenticated, _verify_jwt,
+)
+from emulators.sheets_grid import GridRange, Sheet, Spreadsheet
+from emulators.sheets_http import (
+    METADATA, READ, TOKEN, WRITE, Call, Fault, _execute, _google_error, _json_response, _raw_path, fault_response,
+    quota_error_body, route,
+)
+from emulators.sheets_values import SheetsError, stored_text
 
 
 class SheetsEmulator:
@@ -372,17 +213,7 @@ class SheetsEmulator:
         `token_uri` is this emulator's `/token`; needs `base_url` (set by `start()`)."""
         if not self.base_url:
             raise RuntimeError("base_url is not set: call start() first or pass base_url=...")
-        pem = _throwaway_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()).decode()
-        return {
-            "type": "service_account", "project_id": "emulator-project", "private_key_id": self._key_id,
-            "private_key": pem, "client_email": client_email, "client_id": "100000000000000000001",
-            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-            "token_uri": f"{self.base_url.rstrip('/')}/token",
-            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-            "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/emulator",
-            "universe_domain": "googleapis.com",
-        }
+        return _service_account_key(self._key_id, f"{self.base_url.rstrip('/')}/token", client_email)
 
     def issue_token(self, client_email: str = DEFAULT_CLIENT_EMAIL) -> str:
         """A bearer token accepted by this emulator, without the JWT round trip (raw-HTTP tests)."""
@@ -430,15 +261,7 @@ class SheetsEmulator:
         scheme, _, token = header.partition(" ")
         user = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if user is None and self.require_auth:
-            missing = not token.strip()
-            message = ("Request is missing required authentication credential. " if missing else
-                       "Request had invalid authentication credentials. ") + _AUTH_HELP
-            reason = "CREDENTIALS_MISSING" if missing else "ACCESS_TOKEN_TYPE_UNSUPPORTED"
-            response = _google_error(401, "UNAUTHENTICATED", message, details=[{
-                "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason,
-                "domain": "googleapis.com", "metadata": {"service": "sheets.googleapis.com"}}])
-            response.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
-            return response
+            return _unauthenticated(token)
         fault = next((f for f in self._faults if f.matches(call)), None)
         if fault:
             fault.remaining -= 1
@@ -454,7 +277,7 @@ class SheetsEmulator:
         if call.spreadsheet_id not in self._books:
             return _google_error(404, "NOT_FOUND", "Requested entity was not found.")
         try:
-            return _json_response(self._execute(request, call))
+            return _json_response(_execute(self._books, request, call))
         except SheetsError as exc:
             return _json_response(exc.body(), exc.code)
 
@@ -471,49 +294,6 @@ class SheetsEmulator:
         window.append(now)
         return True
 
-    def _execute(self, request: Request, call: Call) -> dict:
-        book, args, sid = self._books[call.spreadsheet_id], request.args, call.spreadsheet_id
-        body = {}
-        if request.method in ("POST", "PUT") and request.get_data():
-            try:
-                body = json.loads(request.get_data(as_text=True))
-            except ValueError as exc:
-                raise SheetsError(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {exc}") from None
-            if not isinstance(body, dict):
-                raise SheetsError(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Expected an object.")
-        render = (args.get("valueRenderOption"), args.get("dateTimeRenderOption"), args.get("majorDimension"))
-        response_render = (args.get("responseValueRenderOption"), args.get("responseDateTimeRenderOption"))
-        include = parse_bool(args.get("includeValuesInResponse"))
-        if call.endpoint == "spreadsheets.get":
-            return book.metadata()
-        if call.endpoint == "values.get":
-            return book.read(call.range, *render)
-        if call.endpoint == "values.batchGet":
-            ranges = args.getlist("ranges")
-            out = {"spreadsheetId": sid}
-            if ranges:
-                out["valueRanges"] = [book.read(r, *render) for r in ranges]
-            return out
-        if call.endpoint == "values.update":
-            return book.update(call.range, body, args.get("valueInputOption"), include, *response_render)
-        if call.endpoint == "values.clear":
-            return {"spreadsheetId": sid, "clearedRange": book.clear(call.range)}
-        # the rest may fail half-way, so they run on a copy that replaces the original only on success
-        work = book.clone()
-        if call.endpoint == "values.append":
-            out = work.append(call.range, body, args.get("valueInputOption"), args.get("insertDataOption"),
-                              include, *response_render)
-        elif call.endpoint == "values.batchUpdate":
-            out = work.batch_update_values(body)
-        elif call.endpoint == "values.batchClear":
-            out = {"spreadsheetId": sid, "clearedRanges": [work.clear(r) for r in body.get("ranges") or []]}
-        else:
-            out = work.apply_requests(body.get("requests") or [])
-            if parse_bool(body.get("includeSpreadsheetInResponse")):
-                out["updatedSpreadsheet"] = work.metadata()
-        self._books[sid] = work
-        return out
-
     # -------------------------------------------------------------------------------------------- token
     def _token(self, request: Request) -> Response:
         if request.method != "POST":
@@ -523,25 +303,11 @@ class SheetsEmulator:
         if request.form.get("grant_type") != JWT_GRANT:
             return _json_response({"error": "unsupported_grant_type",
                                    "error_description": f"Invalid grant_type: {request.form.get('grant_type')}"}, 400)
-        claims = self._verify_jwt(request.form.get("assertion", ""))
+        claims = _verify_jwt(request.form.get("assertion", ""))
         if claims is None:
             return _json_response({"error": "invalid_grant", "error_description": "Invalid JWT Signature."}, 400)
         token = self.issue_token(claims["iss"])
         return _json_response({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
-
-    @staticmethod
-    def _verify_jwt(assertion: str) -> dict | None:
-        """Check an RS256 JWT was signed by our throwaway key and names an issuer."""
-        try:
-            header_b64, payload_b64, sig_b64 = assertion.split(".")
-            header, claims = json.loads(_b64url_decode(header_b64)), json.loads(_b64url_decode(payload_b64))
-            if header.get("alg") != "RS256" or not claims.get("iss"):
-                return None
-            _throwaway_key().public_key().verify(_b64url_decode(sig_b64), f"{header_b64}.{payload_b64}".encode(),
-                                                 padding.PKCS1v15(), hashes.SHA256())
-            return claims
-        except (ValueError, InvalidSignature, AttributeError):
-            return None
 
     # ------------------------------------------------------------------------------------------ control
     def _control(self, request: Request) -> Response:
@@ -603,7 +369,7 @@ def _quote(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-# ---------------------------------------------------------------------------------------------- demo CLI
+# ------------------------------------------------------------------------------------------ demo data
 DEMO_SPREADSHEET_ID = "demo-spreadsheet"
 DEMO_HEADERS = ["invoice", "inv_link", "status", "inv_from", "to_client", "end_client", "task_descr", "job_name",
                 "inv_dollars", "owed2ACD", "owed2workers", "submitted_date", "Inv_paid_date", "job_start", "job_end",
@@ -626,50 +392,7 @@ def demo_emulator(**kwargs) -> SheetsEmulator:
     return emu
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulators.sheets",
-        description="Serve a loopback Google Sheets API v4 emulator on 127.0.0.1 with a demo spreadsheet "
-                    f"'{DEMO_SPREADSHEET_ID}' (tab inv_tbl), and write a service-account key that points at it.",
-        epilog="Point gspread at the printed address by rewriting https://sheets.googleapis.com in an "
-               "HTTPClient subclass. Control API: GET /__emulator__/stats, POST /__emulator__/faults "
-               '{"status": 429, "count": 2} or {"latency": 1.5}, POST /__emulator__/rows/insert|delete|sort, '
-               "POST /__emulator__/reset.")
-    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: 0, any free port)")
-    parser.add_argument("--key-file", help="where to write the service-account JSON (default: a temp file)")
-    parser.add_argument("--read-quota", type=int, default=60, help="reads per minute per user (0 = unlimited)")
-    parser.add_argument("--write-quota", type=int, default=60, help="writes per minute per user (0 = unlimited)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds to delay every Sheets request")
-    args = parser.parse_args(argv)
-
-    emu = demo_emulator(read_quota_per_minute=args.read_quota or None,
-                        write_quota_per_minute=args.write_quota or None)
-    emu.set_latency(args.latency)
-    server = emu.start(args.port)
-    if args.key_file:
-        key_path = args.key_file
-    else:
-        fd, key_path = tempfile.mkstemp(prefix="sheets-emulator-", suffix=".json")
-        os.close(fd)
-    with open(key_path, "w", encoding="utf-8") as fh:
-        json.dump(emu.service_account_info(), fh, indent=2)
-    print(f"Sheets emulator listening on {server.url}", flush=True)
-    print(f"  spreadsheet id:      {DEMO_SPREADSHEET_ID} (tab inv_tbl)", flush=True)
-    print(f"  service-account key: {key_path}", flush=True)
-    print(f"  stats:               {server.url}/__emulator__/stats", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        if not args.key_file:
-            os.unlink(key_path)
-    return 0
-
-
 if __name__ == "__main__":
+    from emulators.sheets_cli import main
+
     sys.exit(main())
