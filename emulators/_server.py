@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 LOOPBACK = "127.0.0.1"
 
@@ -33,9 +33,16 @@ class RunningServer:
         self.stop()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access-log line per request: benchmarks make thousands, and tests read their own output."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 def serve_in_thread(wsgi_app, port: int = 0) -> RunningServer:
     """Start `wsgi_app` on 127.0.0.1 (port 0 = any free port) in a daemon thread, threaded per request."""
-    server = make_server(LOOPBACK, port, wsgi_app, threaded=True)
+    server = make_server(LOOPBACK, port, wsgi_app, threaded=True, request_handler=_QuietHandler)
     # A short poll interval makes stop() quick (shutdown waits for the serving loop's next poll).
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"emulator-{server.server_port}", daemon=True)

@@ -116,7 +116,8 @@ class GoogleSheet(Sheet):
             return SheetAccessDenied(f"The service account {self._account} may not open the {self.label}: share the "
                                      "sheet with that address as Editor")
         if status == 400 and "Unable to parse range" in message:
-            return WorksheetNotFound(f"The {self.label} has no such worksheet ({message})")
+            title = message.split("Unable to parse range:", 1)[-1].strip().split("!")[0].strip("'")
+            return self.missing_worksheet(title.replace("''", "'"))
         if status in RETRIABLE_STATUS:
             return SheetUnavailable(f"Google Sheets kept answering HTTP {status} while {doing}, after every retry: "
                                     "wait a minute and try again")
@@ -132,12 +133,18 @@ class GoogleSheet(Sheet):
         return [s["properties"]["title"] for s in self.metadata()["sheets"]]
 
     def worksheet(self, title: str) -> "GoogleWorksheet":
-        for props in (s["properties"] for s in self.metadata()["sheets"]):
+        """The tab `title`. Without cached metadata it is opened blind, so a read costs one call; a missing tab
+        then shows up as "Unable to parse range" on that read and is reported with the tabs that exist."""
+        if self._metadata is None:
+            return GoogleWorksheet(self, gspread.Worksheet(None, {"title": title}, self.spreadsheet_id, self.http))
+        for props in (s["properties"] for s in self._metadata["sheets"]):
             if props["title"] == title:
-                # Built from the cached metadata: gspread's Spreadsheet.worksheet() would fetch it again.
                 return GoogleWorksheet(self, gspread.Worksheet(None, dict(props), self.spreadsheet_id, self.http))
-        raise WorksheetNotFound(f"The {self.label} has no worksheet '{title}' (it has: "
-                                f"{', '.join(self.worksheet_titles())}). Add a tab named '{title}' or set INV_WORKSHEET.")
+        raise self.missing_worksheet(title)
+
+    def missing_worksheet(self, title: str) -> WorksheetNotFound:
+        return WorksheetNotFound(f"The {self.label} has no worksheet '{title}' (it has: "
+                                 f"{', '.join(self.worksheet_titles())}). Add a tab named '{title}' or set INV_WORKSHEET.")
 
 
 class GoogleWorksheet(Worksheet):
@@ -166,6 +173,8 @@ class GoogleWorksheet(Worksheet):
 
     def _ensure_width(self, columns: int) -> None:
         with self.sheet.translated(f"adding columns to worksheet '{self.title}'"):
+            self.sheet.metadata()  # the grid size lives in the metadata; a blind worksheet has none
+            self.ws = self.sheet.worksheet(self.title).ws
             if self.ws.col_count < columns:
                 self.ws.resize(cols=columns)
                 self.sheet.metadata(refresh=True)

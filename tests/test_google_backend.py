@@ -7,7 +7,7 @@ import json
 import pytest
 
 import acd
-from errors import ConfigError, SheetAccessDenied, SheetNotFound, SheetUnavailable
+from errors import ConfigError, SheetAccessDenied, SheetNotFound, SheetUnavailable, WorksheetNotFound
 from spreadsheet import CellUpdate
 
 ROWS = [["invoice", "status"], ["00123", "pending"], ["ACD-2", "paid"]]
@@ -20,12 +20,15 @@ def sheet(sheets_emulator, google_settings):
     return acd.open_sheet(settings)
 
 
-def test_a_read_is_one_call_after_opening(sheet, sheets_emulator):
-    ws = sheet.worksheet("inv_tbl")
+def test_opening_and_reading_a_tab_is_one_call(sheet, sheets_emulator):
     sheets_emulator.reset_stats()
-    assert ws.read_all() == ROWS
-    assert sheets_emulator.stats()["read"] == 1
-    assert sheets_emulator.stats()["metadata"] == 0
+    assert sheet.worksheet("inv_tbl").read_all() == ROWS
+    assert (sheets_emulator.stats()["read"], sheets_emulator.stats()["metadata"]) == (1, 0)
+
+
+def test_a_missing_tab_is_named_with_the_tabs_that_exist(sheet):
+    with pytest.raises(WorksheetNotFound, match="no worksheet 'invoices' \\(it has: inv_tbl\\)"):
+        sheet.worksheet("invoices").read_all()
 
 
 def test_a_batch_write_of_1000_cells_is_one_call(sheet, sheets_emulator):
@@ -68,10 +71,10 @@ def test_a_permanent_403_names_the_account_to_share_with(sheets_emulator, google
     sheets_emulator.deny(settings.google_sheet_id)
     email = sheets_emulator.service_account_info()["client_email"]
     with pytest.raises(SheetAccessDenied) as info:
-        acd.open_sheet(settings).worksheet("inv_tbl")
-    assert f"share the sheet with that address as Editor" in str(info.value)
+        acd.open_sheet(settings).worksheet("inv_tbl").read_all()
+    assert "share the sheet with that address as Editor" in str(info.value)
     assert email in str(info.value)
-    assert sheets_emulator.stats()["metadata"] == 1, "a 403 is not retried"
+    assert sheets_emulator.stats()["read"] == 1, "a 403 is not retried"
 
 
 def test_a_wrong_spreadsheet_id_says_which_setting(sheets_emulator, google_settings):

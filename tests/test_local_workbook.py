@@ -113,3 +113,19 @@ def test_control_characters_are_stored_without_breaking_the_file(tmp_path):
 ], ids=repr)
 def test_cells_typed_by_hand_read_as_the_text_a_person_sees(value, text):
     assert cell_text(value) == text
+
+
+def test_cells_typed_into_excel_read_back_as_text(tmp_path):
+    path = tmp_path / "typed.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "inv_tbl"
+    sheet.append(["invoice", "inv_dollars", "submitted_date", "paid"])
+    sheet.append([123, 1050.25, dt.datetime(2026, 3, 2), True])
+    sheet.append([None, 1500, None, None])
+    workbook.save(path)
+    assert LocalWorkbook(path).worksheet("inv_tbl").read_all() == [
+        ["invoice", "inv_dollars", "submitted_date", "paid"],
+        ["123", "1050.25", "2026-03-02", "TRUE"],
+        ["", "1500", "", ""],
+    ]
