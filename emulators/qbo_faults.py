@@ -75,6 +75,43 @@ def fault(code: str, message: str, detail: str | None = None, element: str = "",
     return QboFault([error(code, message, detail, element)], fault_type, status)
 
 
+def length_error(value, limit: int, element: str, errors: list) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        errors.append(error("2050", STRING_LENGTH, "String length specified does not match the supported length. "
+                                                   f"Min:0 Max:{limit} supplied length:{len(value)}", element))
+
+
+def required_error(name: str, element: str | None = None) -> dict:
+    return error("2020", REQUIRED, f"Required parameter {name} is missing in the request", element or name)
+
+
+def invalid_property(detail: str, element: str = "") -> dict:
+    return error("2010", INVALID_PROPERTY, f"Property Name:{detail} specified is unsupported or invalid", element)
+
+
+def decode_utf8(data: bytes) -> str:
+    """Request bytes as UTF-8; invalid bytes are a 2010 fault (intuit/QuickBooks-V3-Java-SDK#181)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fault("2010", INVALID_PROPERTY,
+                    f"Property Name:Invalid UTF-8 start byte 0x{exc.object[exc.start]:02x} specified is unsupported "
+                    "or invalid") from None
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"Non-standard token '{name}'")
+
+
+def parse_json_body(data: bytes):
+    text = decode_utf8(data)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise fault("2010", INVALID_PROPERTY,
+                    f"Property Name:{exc} specified is unsupported or invalid") from None
+
+
 def business_fault(detail: str) -> QboFault:
     return fault("6000", BUSINESS_VALIDATION, f"Business Validation Error: {detail}")
 

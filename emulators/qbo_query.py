@@ -124,9 +124,9 @@ def tokenize(text: str) -> list[tuple[str, object, int]]:
                 value.append(text[j])
                 j += 1
             if j >= len(text):
-                line, column = _position(text, start)
+                line, column = _position(text, len(text))
                 raise QueryError("4000", f"QueryParserError: Invalid content. Lexical error at line {line}, "
-                                         f"column {len(text) + 1}.  Encountered: <EOF> after : \"{text[start:]}\"")
+                                         f"column {column}.  Encountered: <EOF> after : \"{text[start:]}\"")
             tokens.append(("str", "".join(value), start))
             i = j + 1
             continue

@@ -28,6 +28,9 @@ from quickbooks.settings import SCOPE, QbSettings
 from quickbooks.tokens import TokenSet, TokenStore
 
 log = logging.getLogger(__name__)
+# requests-oauthlib and oauthlib log whole token requests and answers at DEBUG: never let them through.
+for _chatty in ("requests_oauthlib", "oauthlib"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 STATE_SESSION_KEY = "qbo_oauth_state"
 

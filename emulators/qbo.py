@@ -1,0 +1,462 @@
+"""Loopback QuickBooks Online emulator: Accounting API v3 + Intuit OAuth 2.0, as a WSGI app on 127.0.0.1.
+
+Real clients (requests, requests-oauthlib) talk to it unchanged except for the base address. It is used by the
+tests, the benchmarks and the demo mode (`QB_ENV=local`). Behaviour follows /work/shared/reference/
+quickbooks-api.md (cited below as "reference §n"); the modules split the work:
+
+    qbo.py          routing, bearer check, requestid replay, minorversion, statistics, CLI
+    qbo_oauth.py    consent page, token endpoint (rotation, expiry), revoke
+    qbo_store.py    the company: entities, server-filled fields, validation Faults
+    qbo_query.py    the SELECT language          qbo_batch.py    batch and include=invoiceLink
+    qbo_limits.py   throttling, fault injection  qbo_control.py  /__emulator__/ control API
+    qbo_faults.py   error bodies                 qbo_schema.py   field lists, demo names, invoice PDF
+
+    emu = QboEmulator(requests_per_minute=20, clock=fake_clock)
+    with emu.start() as server:                       # sets emu.base_url
+        tokens = emu.issue_tokens()                   # or run the OAuth flow against emu.base_url
+
+Limits (reference §3) are per realm over a *sliding* 60-second window of `clock()`; only admitted requests fill
+the window (a client that backs off recovers after a minute). A batch counts once toward requests_per_minute and
+once toward batch_per_minute. Order of checks for `/v3/company/...`: injected fault, bearer token, realm,
+concurrency, per-minute limits, then latency (outside the lock, still "in flight"), then the operation.
+
+A token used against another realm answers 401 with the XML AuthenticationFault code 100 (reference §6,
+intuit/oauth-jsclient#91); the 403 ApplicationAuthorizationFailed envelope is available as an injected fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Callable
+
+from werkzeug.wrappers import Request, Response
+
+from emulators._server import RunningServer, serve_in_thread
+from emulators.qbo_batch import run_batch, with_invoice_link
+from emulators.qbo_control import control
+from emulators.qbo_faults import (HTML_502, UNSUPPORTED, QboFault, auth_failed_body, business_fault, decode_utf8, dumps,
+                                  fault, forbidden_body, iso_time, parse_json_body, system_fault, throttle_xml,
+                                  wrong_realm_xml)
+from emulators.qbo_limits import FAULT_KINDS, Fault, Limiter
+from emulators.qbo_oauth import OAuthServer
+from emulators.qbo_schema import EDITIONS, READABLE, RESOURCES, invoice_pdf
+from emulators.qbo_store import Company
+
+TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH = "/oauth2/v1/tokens/bearer", "/oauth2/v1/tokens/revoke", "/oauth2/authorize"
+JSON_TYPE = "application/json;charset=UTF-8"
+COUNTERS = ("token", "authorize", "revoke", "query", "batch", "batch_items", "create", "read", "companyinfo", "pdf",
+            "api_requests", "throttled_429", "injected_faults", "dropped", "replayed", "auth_failures",
+            "peak_concurrency", "max_requests_per_minute", "max_batch_per_minute")
+
+
+class _Drop(Exception):
+    """The operation happened; the client must never see the answer."""
+
+
+def _json(body, status: int = 200) -> Response:
+    return Response(dumps(body), status=status, content_type=JSON_TYPE)
+
+
+class QboEmulator:
+    """One QBO company (realm) behind an Intuit-shaped WSGI app; all state sits behind one lock."""
+
+    def __init__(self, *, client_id: str = "emulator-client", client_secret: str = "emulator-secret",
+                 redirect_uris=("http://localhost:8765/callback",), realm_id: str = "9130350000000001",
+                 company_name: str = "ACD Demo Company", edition: str = "Plus", access_token_ttl: float = 3600,
+                 refresh_token_ttl: float = 8726400, rotate_refresh_tokens: bool = True,
+                 requests_per_minute: int | None = 500, concurrent_limit: int | None = 10,
+                 batch_per_minute: int | None = 40, max_batch_items: int = 30, duplicate_docnumber_check: bool = True,
+                 honour_requestid: bool = True, clock: Callable[[], float] = time.time,
+                 seed_demo_company: bool = True):
+        self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
+        self.redirect_uris = tuple([redirect_uris] if isinstance(redirect_uris, str) else redirect_uris)
+        self.max_batch_items = max_batch_items
+        self.honour_requestid, self._clock = honour_requestid, clock
+        self.base_url: str | None = None
+        self.latency = 0.0
+        self._lock = threading.RLock()
+        self.company = Company(realm_id, company_name, edition, clock,
+                               duplicate_docnumber_check=duplicate_docnumber_check, seed=seed_demo_company)
+        self.oauth = OAuthServer(client_id, client_secret, self.redirect_uris, realm_id, company_name, clock,
+                                 access_token_ttl, refresh_token_ttl, rotate_refresh_tokens)
+        self._faults: list[Fault] = []
+        self._replies: dict[str, tuple[int, bytes, str]] = {}
+        self.limiter = Limiter(requests_per_minute, concurrent_limit, batch_per_minute, clock)
+        self.reset_stats()
+
+    # --------------------------------------------------------------------------------- test-side API
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        """Swap the clock everywhere (tokens, codes, limit windows, timestamps), e.g. to share a test's fake one."""
+        with self._lock:
+            self._clock = self.company.clock = self.oauth.clock = self.limiter.clock = clock
+
+    @property
+    def requests_per_minute(self) -> int | None:
+        return self.limiter.requests_per_minute
+
+    @requests_per_minute.setter
+    def requests_per_minute(self, value: int | None) -> None:
+        self.limiter.requests_per_minute = value
+
+    @property
+    def batch_per_minute(self) -> int | None:
+        return self.limiter.batch_per_minute
+
+    @batch_per_minute.setter
+    def batch_per_minute(self, value: int | None) -> None:
+        self.limiter.batch_per_minute = value
+
+    @property
+    def concurrent_limit(self) -> int | None:
+        return self.limiter.concurrent_limit
+
+    @concurrent_limit.setter
+    def concurrent_limit(self, value: int | None) -> None:
+        self.limiter.concurrent_limit = value
+
+    def start(self, port: int = 0) -> RunningServer:
+        """Serve on 127.0.0.1 in a background thread; remembers the address in `base_url`."""
+        server = serve_in_thread(self, port)
+        self.base_url = server.url
+        return server
+
+    def inject(self, kind: str, count: int = 1, match: str | None = None) -> None:
+        """Make the next `count` matching requests fail: kind in FAULT_KINDS (see `Fault` for `match`)."""
+        kind = str(kind)
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}; got {kind!r}")
+        if int(count) < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        with self._lock:
+            self._faults.append(Fault(kind, int(count), match))
+
+    def faults(self) -> list[dict]:
+        with self._lock:
+            return [vars(f).copy() for f in self._faults]
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every API and token request by `seconds` (while it counts as in flight)."""
+        if float(seconds) < 0:
+            raise ValueError(f"latency must be >= 0, got {seconds}")
+        self.latency = float(seconds)
+
+    def set_edition(self, name: str) -> None:
+        with self._lock:
+            self.company.set_edition(name)
+
+    @property
+    def edition(self) -> str:
+        return self.company.edition
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            self.oauth.expire()
+
+    def revoke_all(self) -> None:
+        with self._lock:
+            self.oauth.revoke_all()
+
+    def issue_tokens(self) -> dict:
+        """Tokens as if the consent flow had run (access_token, refresh_token, realm_id, ...)."""
+        with self._lock:
+            return self.oauth.issue_for_tests()
+
+    def add_customer(self, name: str, active: bool = True, **fields) -> dict:
+        with self._lock:
+            return self.company.add_customer(name, active, **fields)
+
+    def add_vendor(self, name: str, active: bool = True, **fields) -> dict:
+        with self._lock:
+            return self.company.add_vendor(name, active, **fields)
+
+    def created(self, entity: str = "Invoice") -> list[dict]:
+        """Every object created through the API (not seeds or add_customer), in order."""
+        with self._lock:
+            return self.company.created(entity)
+
+    def docnumber_counts(self, entity: str = "Invoice") -> dict[str, int]:
+        with self._lock:
+            return self.company.docnumber_counts(entity)
+
+    def stats(self) -> dict:
+        """Counters: token, authorize (pages shown), revoke, query, batch, batch_items, create (direct, not in a
+        batch), read, companyinfo, pdf, api_requests, throttled_429 (limits only; injected 429s are in
+        injected_faults), throttled_by{reason}, dropped, replayed (requestid), auth_failures; maxima a client
+        reached: peak_concurrency (in flight, the throttled attempt included), max_requests_per_minute and
+        max_batch_per_minute (attempts in any sliding 60 s); statuses{code}, minor_versions{n}, token_grants{type}."""
+        with self._lock:
+            return json.loads(json.dumps(self._stats))
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats = {name: 0 for name in COUNTERS}
+            self._stats.update({"statuses": {}, "minor_versions": {}, "token_grants": {}, "throttled_by": {}})
+
+    def config(self) -> dict:
+        return {"base_url": self.base_url, "client_id": self.client_id, "client_secret": self.client_secret,
+                "realm_id": self.realm_id, "redirect_uris": list(self.redirect_uris), "edition": self.edition,
+                "company_name": self.company.company_name}
+
+    # ----------------------------------------------------------------------------------------- WSGI
+    def __call__(self, environ, start_response):
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(self, environ, start_response):
+        request = Request(environ)
+        path = request.path
+        try:
+            if path.startswith("/__emulator__/"):
+                response = control(self, request)
+            elif path in (AUTHORIZE_PATH, TOKEN_PATH, REVOKE_PATH):
+                response = self._oauth(request)
+            elif path.startswith("/v3/company/"):
+                response = self._api(request)
+            else:
+                response = _json({"error": f"not found: {request.method} {path}"}, 404)
+        except _Drop:
+            with self._lock:
+                self._stats["dropped"] += 1
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            raise ConnectionAbortedError("emulator dropped the response after committing") from None
+        response.headers["intuit_tid"] = f"1-{secrets.token_hex(4)}-{secrets.token_hex(12)}"
+        with self._lock:
+            key = str(response.status_code)
+            self._stats["statuses"][key] = self._stats["statuses"].get(key, 0) + 1
+        return response(environ, start_response)
+
+    def _take_fault(self, op, resource, line: str, api: bool, drop: bool) -> Fault | None:
+        with self._lock:
+            for item in self._faults:
+                if (item.kind == "drop_after_commit") == drop and item.matches(op, resource, line, api):
+                    item.remaining -= 1
+                    if item.remaining <= 0:
+                        self._faults.remove(item)
+                    if not drop:
+                        self._stats["injected_faults"] += 1
+                    return item
+        return None
+
+    def _injected(self, kind: str, oauth: bool = False) -> Response:
+        if kind == "429":
+            return Response(throttle_xml(iso_time(self.clock())), status=429, content_type="application/xml")
+        if kind == "html_502":
+            return Response(HTML_502, status=502, content_type="text/html")
+        if kind == "403":
+            return _json(forbidden_body(self.clock()), 403)
+        if oauth:
+            return _json({"error": "server_error" if kind == "500" else "temporarily_unavailable"}, int(kind))
+        failure = system_fault(int(kind))
+        return _json(failure.body(iso_time(self.clock())), failure.status)
+
+    # ---------------------------------------------------------------------------------------- OAuth
+    def _oauth(self, request: Request) -> Response:
+        op = {AUTHORIZE_PATH: "authorize", TOKEN_PATH: "token", REVOKE_PATH: "revoke"}[request.path]
+        line = f"{request.method} {request.path}"
+        with self._lock:
+            self._stats[op] += op != "authorize" or request.method == "GET"  # consent pages shown, not clicks
+        injected = self._take_fault(op, None, line, False, drop=False)
+        if injected and injected.kind != "expire_token":
+            return self._injected(injected.kind, oauth=True)
+        if op != "authorize" and request.method != "POST":
+            return _json({"error": "invalid_request", "error_description": "POST only"}, 405)
+        if op == "token" and self.latency:
+            time.sleep(self.latency)
+        with self._lock:
+            if op == "token":
+                response, grant = self.oauth.token(request)
+                self._stats["token_grants"][str(grant)] = self._stats["token_grants"].get(str(grant), 0) + 1
+            else:
+                response = self.oauth.authorize(request) if op == "authorize" else self.oauth.revoke(request)
+        if self._take_fault(op, None, line, False, drop=True):
+            raise _Drop
+        return response
+
+    # ------------------------------------------------------------------------------- Accounting API
+    @staticmethod
+    def _route(method: str, rest: str) -> tuple[str | None, str | None, str | None]:
+        """(operation, resource, id); URIs are case-sensitive (reference §2)."""
+        parts = rest.split("/")
+        head = parts[0]
+        if rest == "query" and method in ("GET", "POST"):
+            return "query", None, None
+        if rest == "batch" and method == "POST":
+            return "batch", None, None
+        if head == "companyinfo" and len(parts) == 2 and method == "GET":
+            return "companyinfo", None, parts[1]
+        if head in RESOURCES and len(parts) == 1 and method == "POST":
+            return "create", head, None
+        if head in READABLE and len(parts) == 2 and parts[1] and method == "GET":
+            return "read", head, parts[1]
+        if head == "invoice" and len(parts) == 3 and parts[2] == "pdf" and method == "GET":
+            return "pdf", head, parts[1]
+        return None, head if head in READABLE else None, None
+
+    def _api(self, request: Request) -> Response:
+        realm, _, rest = request.path[len("/v3/company/"):].partition("/")
+        op, resource, object_id = self._route(request.method, rest)
+        line = f"{request.method} {request.path}"
+        with self._lock:
+            self._stats["api_requests"] += 1
+        header = request.headers.get("Authorization", "")
+        bearer = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        injected = self._take_fault(op, resource, line, True, drop=False)
+        if injected and injected.kind == "expire_token":
+            with self._lock:
+                self.oauth.expire(bearer)
+        elif injected:
+            return self._injected(injected.kind)
+        with self._lock:
+            status, record = self.oauth.check(bearer)
+            if status != "ok":
+                self._stats["auth_failures"] += 1
+                detail = {"missing": None, "invalid": "Malformed bearer token: unknown or garbled token",
+                          "expired": f"Token expired: {bearer[:12]}...", "revoked": "Token revoked"}[status]
+                return _json(auth_failed_body(detail, self.clock()), 401)
+            if record.family.realm_id != realm:
+                self._stats["auth_failures"] += 1
+                return Response(wrong_realm_xml(iso_time(self.clock())), status=401, content_type="application/xml")
+            if self.limiter.admit(op == "batch", self._stats):
+                return Response(throttle_xml(iso_time(self.clock())), status=429, content_type="application/xml")
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            with self._lock:
+                response = self._execute(request, op, resource, object_id, rest)
+        finally:
+            with self._lock:
+                self.limiter.release()
+        if self._take_fault(op, resource, line, True, drop=True):
+            raise _Drop
+        return response
+
+    def _execute(self, request: Request, op, resource, object_id, rest: str) -> Response:
+        """requestid replay around the operation (reference §2): same status and body, no second create."""
+        raw_version = request.args.get("minorversion", "")
+        version = str(max(75, int(raw_version))) if raw_version.isdigit() else "75"
+        self._stats["minor_versions"][version] = self._stats["minor_versions"].get(version, 0) + 1
+        request_id = request.args.get("requestid")
+        if request_id is not None:
+            limit = 36 if op == "batch" else 50
+            if len(request_id) > limit:
+                problem = business_fault(f"You cannot enter more than {limit} characters in the request_id field")
+                return _json(problem.body(iso_time(self.clock())), problem.status)
+            if self.honour_requestid and request_id in self._replies:
+                self._stats["replayed"] += 1
+                status, body, content_type = self._replies[request_id]
+                return Response(body, status=status, content_type=content_type)
+        try:
+            response = self._perform(request, op, resource, object_id, rest)
+        except QboFault as problem:
+            response = _json(problem.body(iso_time(self.clock())), problem.status)
+        except Exception as exc:  # an emulator bug must still look like QBO to the client, and say what it was
+            failure = system_fault(500)
+            failure.errors[0]["Detail"] += f" (emulator: {type(exc).__name__}: {exc})"
+            response = _json(failure.body(iso_time(self.clock())), 500)
+        if request_id and self.honour_requestid:
+            self._replies[request_id] = (response.status_code, response.get_data(), response.content_type)
+        return response
+
+    def _perform(self, request: Request, op, resource, object_id, rest: str) -> Response:
+        now = iso_time(self.clock())
+        include = {part.strip().lower() for part in request.args.get("include", "").split(",") if part.strip()}
+        if op is None:
+            raise fault("500", UNSUPPORTED, f"Operation Could not find resource for relative : /v3/company/"
+                                            f"{self.realm_id}/{rest} of full path: {request.base_url}")
+        if op != "query" and op != "batch" and op != "create":
+            self._stats[op] += 1
+        if op == "query":
+            text = request.args.get("query") if request.method == "GET" else decode_utf8(request.get_data())
+            self._stats["query"] += 1
+            return _json({"QueryResponse": self.company.query(text or ""), "time": now})
+        if op == "companyinfo":
+            if object_id != self.realm_id:
+                self.company.read("CompanyInfo", object_id)  # raises 610 Object Not Found
+            return _json({"CompanyInfo": self.company.company_info(), "time": now})
+        if op == "pdf":
+            invoice = self.company.read("Invoice", object_id)
+            return Response(invoice_pdf(invoice, self.company.company_name), content_type="application/pdf")
+        if op == "read":
+            obj = with_invoice_link(self.company.read(READABLE[resource], object_id), include, READABLE[resource])
+            return _json({READABLE[resource]: obj, "time": now})
+        body = parse_json_body(request.get_data())
+        if op == "create":
+            self._stats["create"] += 1
+            entity = RESOURCES[resource]
+            obj = with_invoice_link(self.company.create(entity, body, include), include, entity)
+            return _json({entity: obj, "time": now})
+        items = run_batch(self.company, body, include, bool(request.args.get("requestid")), self.max_batch_items,
+                          self._stats)
+        return _json({"BatchItemResponse": items, "time": now})
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulators.qbo",
+        description="Serve a loopback QuickBooks Online emulator (Accounting API v3 + OAuth 2.0) on 127.0.0.1 "
+                    "with a demo company, until Ctrl-C.",
+        epilog="Point the app at it with QB_ENV=local or QB_API_BASE_URL/QB_AUTHORIZE_URL/QB_TOKEN_URL/"
+               "QB_REVOKE_URL. Control API (no auth): GET /__emulator__/stats | created?entity=Invoice | config, "
+               'POST /__emulator__/faults {"kind": "429", "count": 2, "match": "batch"}, /latency, /edition, '
+               "/expire_tokens, /revoke_all, /reset_stats, /customers, /vendors, /tokens.")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: 0, any free port)")
+    parser.add_argument("--edition", default="Plus", choices=EDITIONS, help="QuickBooks Online edition (default Plus)")
+    parser.add_argument("--client-id", default="emulator-client", help="OAuth client id to accept")
+    parser.add_argument("--client-secret", default="emulator-secret", help="OAuth client secret to accept")
+    parser.add_argument("--redirect-uri", action="append", dest="redirect_uris",
+                        help="registered redirect URI (repeatable; default http://localhost:8765/callback)")
+    parser.add_argument("--realm-id", default="9130350000000001", help="the company's realm id")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to delay every API request")
+    parser.add_argument("--requests-per-minute", type=int, default=500, help="per-realm limit (0 = unlimited)")
+    parser.add_argument("--no-rotate", action="store_true", help="return the same refresh token on refresh")
+    args = parser.parse_args(argv)
+
+    emu = QboEmulator(client_id=args.client_id, client_secret=args.client_secret, realm_id=args.realm_id,
+                      redirect_uris=tuple(args.redirect_uris or ("http://localhost:8765/callback",)),
+                      edition=args.edition, requests_per_minute=args.requests_per_minute or None,
+                      rotate_refresh_tokens=not args.no_rotate)
+    emu.set_latency(args.latency)
+    server = emu.start(args.port)
+    print(f"QuickBooks Online emulator listening on {server.url}", flush=True)
+    for label, value in (("company", f"{emu.company.company_name} ({emu.edition})"), ("realm id", emu.realm_id),
+                         ("client id", emu.client_id), ("client secret", emu.client_secret),
+                         ("redirect URI", ", ".join(emu.redirect_uris)),
+                         ("authorize URL", f"{server.url}{AUTHORIZE_PATH}"), ("token URL", f"{server.url}{TOKEN_PATH}"),
+                         ("revoke URL", f"{server.url}{REVOKE_PATH}"), ("API base URL", server.url),
+                         ("stats", f"{server.url}/__emulator__/stats")):
+        print(f"  {label + ':':15s}{value}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""`/__emulator__/...`: the control API (JSON, no auth, loopback only).
+
+Everything a test needs when the client under test runs in another process (and may be SIGKILLed):
+
+    GET  stats | config | created?entity=Invoice | docnumbers?entity=Invoice | faults
+    POST faults {"kind": "429", "count": 2, "match": "batch"} (or {"clear": true})
+    POST latency {"seconds": 0.5} | edition {"edition": "Simple Start"} | expire_tokens | revoke_all
+    POST reset_stats | clear_faults | customers {"name": ...} | vendors {"name": ...} | tokens (issue a token pair)
+"""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Request, Response
+
+from emulators.qbo_faults import dumps
+
+LOOPBACK_ADDRESSES = (None, "127.0.0.1", "::1")
+
+
+def _json(body, status: int = 200) -> Response:
+    return Response(dumps(body), status=status, content_type="application/json;charset=UTF-8")
+
+
+def control(emu, request: Request) -> Response:
+    if request.remote_addr not in LOOPBACK_ADDRESSES:
+        return _json({"error": "control endpoints are loopback-only"}, 403)
+    action = request.path[len("/__emulator__/"):].strip("/")
+    body = (request.get_json(force=True, silent=True) or {}) if request.method == "POST" else {}
+    entity = request.args.get("entity", "Invoice")
+    try:
+        if request.method == "GET":
+            getters = {"stats": emu.stats, "config": emu.config,
+                       "created": lambda: {"entity": entity, "created": emu.created(entity)},
+                       "docnumbers": lambda: {"entity": entity, "counts": emu.docnumber_counts(entity)},
+                       "faults": lambda: {"faults": emu.faults(), "latency": emu.latency}}
+            if action in getters:
+                return _json(getters[action]())
+        elif request.method == "POST" and action == "faults":
+            if body.get("clear"):
+                emu.clear_faults()
+            if "kind" in body:
+                emu.inject(str(body["kind"]), int(body.get("count", 1)), body.get("match"))
+            return _json({"faults": emu.faults(), "latency": emu.latency})
+        elif request.method == "POST" and action in ("customers", "vendors"):
+            add = emu.add_customer if action == "customers" else emu.add_vendor
+            return _json(add(str(body["name"]), bool(body.get("active", True))))
+        elif request.method == "POST" and action == "tokens":
+            return _json(emu.issue_tokens())
+        elif request.method == "POST":
+            actions = {"latency": lambda: emu.set_latency(float(body["seconds"])),
+                       "edition": lambda: emu.set_edition(str(body["edition"])),
+                       "expire_tokens": emu.expire_access_tokens, "revoke_all": emu.revoke_all,
+                       "reset_stats": emu.reset_stats, "clear_faults": emu.clear_faults}
+            if action in actions:
+                actions[action]()
+                return _json({"ok": True, "edition": emu.edition, "latency": emu.latency})
+        return _json({"error": f"unknown control endpoint {request.method} {request.path}"}, 404)
+    except (KeyError, ValueError, TypeError) as exc:
+        return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)

@@ -1,0 +1,85 @@
+"""Fault injection and QBO's per-realm limits (reference §3), kept apart from routing. Callers hold the lock.
+
+Limits are counted over a *sliding* 60-second window of the injected clock. Only admitted requests fill the
+enforcement window, so a client that backs off recovers after a minute; every attempt (throttled or not) feeds the
+statistics window, so `max_requests_per_minute` / `max_batch_per_minute` / `peak_concurrency` show what a client
+really tried — a well-behaved client keeps them at or under the limits and never sees `throttled_429`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from emulators.qbo_schema import READABLE
+
+FAULT_KINDS = ("500", "503", "429", "403", "html_502", "drop_after_commit", "expire_token")
+OPERATIONS = ("token", "authorize", "revoke", "query", "batch", "create", "read", "companyinfo", "pdf")
+
+
+@dataclass
+class Fault:
+    """The next `remaining` requests matching `match` get `kind`.
+
+    `match`: None = any Accounting API request (for drop_after_commit: any create or batch); an operation name
+    (token, authorize, revoke, query, batch, create, read, companyinfo, pdf) or an entity resource (invoice, bill,
+    customer, ...); otherwise a case-insensitive substring of "METHOD /path"."""
+
+    kind: str
+    remaining: int = 1
+    match: str | None = None
+
+    def matches(self, op: str | None, resource: str | None, line: str, api: bool) -> bool:
+        if self.match is None:
+            return api and (self.kind != "drop_after_commit" or op in ("create", "batch"))
+        wanted = self.match.lower()
+        if wanted in OPERATIONS or wanted in READABLE:
+            return wanted in (op, resource)
+        return wanted in line.lower()
+
+
+class Limiter:
+    """Concurrency, requests-per-minute and batch-per-minute limits for one realm (None/0 = unlimited)."""
+
+    def __init__(self, requests_per_minute: int | None, concurrent_limit: int | None, batch_per_minute: int | None,
+                 clock):
+        self.requests_per_minute, self.concurrent_limit = requests_per_minute, concurrent_limit
+        self.batch_per_minute, self.clock = batch_per_minute, clock
+        self.in_flight = 0
+        self._windows = {name: deque() for name in ("attempts", "batch_attempts", "accepted", "batch_accepted")}
+
+    def admit(self, is_batch: bool, stats: dict) -> str | None:
+        """None if admitted (now in flight: call `release()`), else why it is throttled; updates `stats`."""
+        now = self.clock()
+        for name, key, counted in (("attempts", "max_requests_per_minute", True),
+                                   ("batch_attempts", "max_batch_per_minute", is_batch)):
+            if counted:
+                window = self._window(name, now)
+                window.append(now)
+                stats[key] = max(stats[key], len(window))
+        stats["peak_concurrency"] = max(stats["peak_concurrency"], self.in_flight + 1)
+        reason = None
+        if self.concurrent_limit and self.in_flight + 1 > self.concurrent_limit:
+            reason = "concurrency"
+        elif self.requests_per_minute and len(self._window("accepted", now)) >= self.requests_per_minute:
+            reason = "requests_per_minute"
+        elif is_batch and self.batch_per_minute and len(self._window("batch_accepted", now)) >= self.batch_per_minute:
+            reason = "batch_per_minute"
+        if reason:
+            stats["throttled_429"] += 1
+            stats["throttled_by"][reason] = stats["throttled_by"].get(reason, 0) + 1
+            return reason
+        self._windows["accepted"].append(now)
+        if is_batch:
+            self._windows["batch_accepted"].append(now)
+        self.in_flight += 1
+        return None
+
+    def release(self) -> None:
+        self.in_flight -= 1
+
+    def _window(self, name: str, now: float) -> deque:
+        window = self._windows[name]
+        while window and now - window[0] >= 60:
+            window.popleft()
+        return window

@@ -1,0 +1,441 @@
+"""One QuickBooks Online company in memory: entities, server-filled fields and QBO's validation rules.
+
+Not thread-safe on its own: `QboEmulator` calls it under its lock. Objects handed out are deep copies.
+Validation collects every problem into one Fault (reference §6: "Error is an array; several errors possible").
+
+Choices where the reference is silent or conflicting (**unconfirmed**, see the report):
+  * DocNumber > 21 chars, Description/PrivateNote > 4000, CustomerMemo > 1000, name lengths: code 2050 "String length
+    is either shorter or longer than supported by specification".
+  * Dates: `YYYY-MM-DD`; `YYYY-MM-DDTHH:MM:SS` is accepted and cut to the date (real sandbox did, reference §10);
+    anything else (e.g. `03/15/2026`) is 2010.
+  * `Amount` given as a JSON string is 2010 (real QBO's JSON reader may coerce it; we are strict on purpose).
+  * `:`/tab/newline in a name is 2040 "Invalid Character"; duplicate names (case-insensitive, trimmed, inactive ones
+    included) across Customer/Vendor/Employee are 6240.
+  * Duplicate DocNumber is checked per entity type only (Invoice vs Invoice, Bill vs Bill), exact text.
+  * Bill create on "Simple Start" is 5020 "You do not have permission to access this feature" (HTTP 400,
+    ValidationFault): clearly not retryable, and not a 401 that would send a client into a token refresh.
+  * Invoice without DocNumber gets the next number from 1001 (company preference "custom transaction numbers" off);
+    Bills get none. A SalesItemLine without ItemRef is a documentation line: its Amount is not totalled (§4).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from emulators import qbo_query
+from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CUSTOMERS, DEMO_VENDORS, EDITIONS, LINE_FIELDS,
+                                  LINE_TYPES, NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STRING_FIELDS, USD,
+                                  company_info)
+from emulators.qbo_faults import (DUPLICATE_DOC, DUPLICATE_NAME, DUPLICATE_NAME_DETAIL, INVALID_REF, INVALID_REF_DETAIL,
+                                  OBJECT_NOT_FOUND, UNSUPPORTED, QboFault, company_date, error, fault,
+                                  invalid_property, iso_time, length_error, required_error)
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?)?$")
+
+
+def _money(value) -> float:
+    return float(round(Decimal(str(value)), 2))
+
+
+class Company:
+    """Entities of one realm, keyed by entity name then Id (insertion order = creation order)."""
+
+    def __init__(self, realm_id: str, company_name: str, edition: str, clock, *, duplicate_docnumber_check=True,
+                 seed: bool = True):
+        self.realm_id, self.company_name, self.clock = realm_id, company_name, clock
+        self.set_edition(edition)
+        self.duplicate_docnumber_check = duplicate_docnumber_check
+        self.objects: dict[str, dict[str, dict]] = {name: {} for name in QUERYABLE - {"CompanyInfo"}}
+        self.created_log: list[tuple[str, str]] = []
+        self._sequences = {"name": 0, "txn": 100, "Item": 0, "Account": 100}
+        self._next_doc_number = 1001
+        self.created_at = clock()
+        if seed:
+            self._seed()
+
+    # ------------------------------------------------------------------------------------------ setup
+    def set_edition(self, edition: str) -> None:
+        match = next((e for e in EDITIONS if e.lower() == str(edition).strip().lower()), None)
+        if match is None:
+            raise ValueError(f"edition must be one of {', '.join(EDITIONS)}; got {edition!r}")
+        self.edition = match
+
+    def _seed(self) -> None:
+        for account_id, name, account_type, sub_type in (
+                ("1", "Services", "Income", "ServiceFeeIncome"),
+                ("7", "Contract labor", "Expense", "OtherMiscellaneousServiceCost"),
+                ("33", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
+                ("84", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+                ("35", "Checking", "Bank", "Checking")):
+            self._store("Account", self._account({"Name": name, "AccountType": account_type,
+                                                   "AccountSubType": sub_type}), account_id)
+        self._store("Item", self._item({"Name": "Services", "Type": "Service", "IncomeAccountRef": {"value": "1"}}),
+                    "1")
+        for name in DEMO_CUSTOMERS:
+            self.add_customer(name)
+        self.add_customer("Cyberdyne Systems", active=False)
+        for name in DEMO_VENDORS:
+            self.add_vendor(name)
+        self._store("Employee", self._name_entity("Employee", {"DisplayName": "Emily Platt", "GivenName": "Emily",
+                                                               "FamilyName": "Platt"}))
+
+    def add_customer(self, name: str, active: bool = True, **fields) -> dict:
+        """Add a customer directly (test setup; no validation beyond duplicates, not in `created()`)."""
+        return self._add_name("Customer", name, active, fields)
+
+    def add_vendor(self, name: str, active: bool = True, **fields) -> dict:
+        return self._add_name("Vendor", name, active, fields)
+
+    def _add_name(self, entity: str, name: str, active: bool, fields: dict) -> dict:
+        if self._name_taken(name):
+            raise ValueError(f"{name!r} is already used by a customer, vendor or employee")
+        obj = self._store(entity, self._name_entity(entity, {"DisplayName": name, **fields, "Active": active}))
+        return copy.deepcopy(obj)
+
+    # ------------------------------------------------------------------------------------- inspection
+    def created(self, entity: str) -> list[dict]:
+        return [copy.deepcopy(self.objects[e][i]) for e, i in self.created_log if e == entity]
+
+    def docnumber_counts(self, entity: str) -> dict[str, int]:
+        return dict(Counter(o["DocNumber"] for o in self.objects.get(entity, {}).values() if o.get("DocNumber")))
+
+    def read(self, entity: str, object_id: str) -> dict:
+        obj = self.objects.get(entity, {}).get(object_id)
+        if obj is None:
+            raise fault("610", OBJECT_NOT_FOUND, "Object Not Found : Something you're trying to use has been made "
+                                                 "inactive. Check the fields with accounts, customers, items, vendors "
+                                                 "or employees.")
+        return copy.deepcopy(obj)
+
+    def query(self, text: str) -> dict:
+        """Run a SELECT; QboFault 4000/4001 if QBO would refuse it."""
+        try:
+            parsed = qbo_query.parse(text)
+            entity = qbo_query.validate(parsed, QUERYABLE)
+        except qbo_query.QueryError as exc:
+            raise fault(exc.code, exc.message, exc.detail) from None
+        rows = [self.company_info()] if entity == "CompanyInfo" else list(self.objects[entity].values())
+        return qbo_query.run(parsed, entity, copy.deepcopy(rows))
+
+    def company_info(self) -> dict:
+        return company_info(self.company_name, self.edition, company_date(self.created_at), self._meta())
+
+    # -------------------------------------------------------------------------------------------- create
+    def create(self, entity: str, body, include: set[str]) -> dict:
+        """Validate and store a new object; returns the server's copy. Raises QboFault."""
+        if not isinstance(body, dict):
+            raise QboFault([invalid_property(f"Cannot deserialize {entity} from {type(body).__name__}")])
+        if entity == "Bill" and self.edition == "Simple Start":
+            raise fault("5020", "You do not have permission to access this feature",
+                        "Feature Not Supported: Bill is not available in QuickBooks Online Simple Start. "
+                        "Upgrade to Essentials, Plus or Advanced.")
+        if "Id" in body:
+            raise fault("500", UNSUPPORTED, f"Operation update {entity} is not supported by the emulator")
+        errors = [invalid_property(f"Unrecognized field \"{key}\" (class com.intuit.schema.finance.v3.{entity}), "
+                                    f"not marked as ignorable", key)
+                  for key in body if key not in ALLOWED_FIELDS[entity]]
+        errors += [invalid_property(f"{key}: expected {'a string' if kind is str else 'an object'}, got "
+                                     f"{type(body[key]).__name__}", key)
+                   for key, kind in [*((k, str) for k in STRING_FIELDS), *((k, dict) for k in OBJECT_FIELDS)]
+                   if body.get(key) is not None and not isinstance(body[key], kind)]
+        if errors:
+            raise QboFault(errors)
+        body = copy.deepcopy(body)
+        if entity in ("Invoice", "Bill"):
+            obj = self._invoice(body, errors, include) if entity == "Invoice" else self._bill(body, errors, include)
+        elif entity in NAME_ENTITIES:
+            obj = self._customer(body, errors, entity)
+        else:
+            obj = self._item(body, errors) if entity == "Item" else self._account(body, errors)
+        if errors:
+            raise QboFault(errors)
+        stored = self._store(entity, obj)
+        self.created_log.append((entity, stored["Id"]))
+        return copy.deepcopy(stored)
+
+    def _store(self, entity: str, obj: dict, object_id: str | None = None) -> dict:
+        kind = "name" if entity in NAME_ENTITIES else "txn" if entity in ("Invoice", "Bill") else entity
+        if object_id is None:
+            self._sequences[kind] += 1
+            object_id = str(self._sequences[kind])
+        obj = {"Id": object_id, **obj}
+        self.objects[entity][object_id] = obj
+        return obj
+
+    def _meta(self) -> dict:
+        text = iso_time(self.clock())
+        stamp = text[:19] + text[-6:]  # MetaData times carry no milliseconds
+        return {"CreateTime": stamp, "LastUpdatedTime": stamp}
+
+    def _server_fields(self, obj: dict) -> dict:
+        for key in ("Id", "SyncToken", "MetaData", "domain", "sparse", "TotalAmt", "Balance", "HomeBalance"):
+            obj.pop(key, None)
+        obj.update({"SyncToken": "0", "domain": "QBO", "sparse": False, "MetaData": self._meta()})
+        return obj
+
+    def _ref(self, ref, entity: str, element: str, errors: list, name_key: str = "DisplayName") -> dict | None:
+        """Check a {"value": Id} reference to an active object and give it its `name`."""
+        if not isinstance(ref, dict) or ref.get("value") in (None, ""):
+            errors.append(required_error(element))
+            return None
+        value = str(ref["value"])
+        target = self.objects[entity].get(value)
+        if target is None or not target.get("Active", True):
+            errors.append(error("2500", INVALID_REF, INVALID_REF_DETAIL, element))
+            return None
+        return {"value": value, "name": target.get(name_key, "")}
+
+    def _date(self, obj: dict, key: str, errors: list) -> None:
+        value = obj.get(key)
+        if value is None:
+            return
+        match = _DATE.match(value) if isinstance(value, str) else None
+        try:
+            obj[key] = date(*(int(match.group(i)) for i in (1, 2, 3))).isoformat() if match else None
+        except ValueError:
+            obj[key] = None
+        if obj[key] is None:
+            errors.append(invalid_property(f"Unparseable date: \"{value}\" for {key}; expected yyyy-MM-dd", key))
+
+    def _doc_number(self, entity: str, obj: dict, errors: list, include: set[str]) -> None:
+        number = obj.get("DocNumber")
+        if number is None:
+            return
+        obj["DocNumber"] = number = str(number)
+        length_error(number, 21, "DocNumber", errors)
+        if self.duplicate_docnumber_check and "allowduplicatedocnum" not in include:
+            clash = next((o for o in self.objects[entity].values() if o.get("DocNumber") == number), None)
+            if clash:
+                errors.append(error("6140", DUPLICATE_DOC, f"Duplicate Document Number Error : You must specify a "
+                                    f"different number. This number has already been used. DocNumber={number} is "
+                                    f"assigned to TxnType={entity} with TxnId={clash['Id']}", ""))
+
+    def _lines(self, entity: str, obj: dict, errors: list) -> Decimal:
+        lines = obj.get("Line")
+        if not isinstance(lines, list) or not lines:
+            errors.append(required_error("Line"))
+            obj["Line"] = []
+            return Decimal(0)
+        total, kept = Decimal(0), []
+        for number, line in enumerate(lines, start=1):
+            if not isinstance(line, dict):
+                errors.append(invalid_property("Line", "Line"))
+                continue
+            for key in line:
+                if key not in LINE_FIELDS:
+                    errors.append(invalid_property(f"Unrecognized field \"{key}\" (class com.intuit.schema.finance."
+                                                    f"v3.Line), not marked as ignorable", f"Line.{key}"))
+            detail_type = line.get("DetailType")
+            if detail_type is None:
+                errors.append(required_error("DetailType", "Line.DetailType"))
+                continue
+            if detail_type not in LINE_TYPES[entity]:
+                errors.append(error("2170", "Invalid Enumeration", f"Invalid Enumeration : {detail_type}",
+                                    "Line.DetailType"))
+                continue
+            if detail_type == "SubTotalLineDetail":
+                continue  # the server computes its own subtotal line
+            if not isinstance(line.get(detail_type, {}), dict):
+                errors.append(invalid_property(f"{detail_type}: expected an object", f"Line.{detail_type}"))
+                continue
+            length_error(line.get("Description"), 4000, "Line.Description", errors)
+            amount = line.get("Amount")
+            if detail_type != "DescriptionOnly":
+                if amount is None:
+                    errors.append(required_error("Amount", "Line.Amount"))
+                elif isinstance(amount, bool) or not isinstance(amount, (int, float)):
+                    errors.append(invalid_property(f"Amount: expected a JSON number, got {amount!r}", "Line.Amount"))
+                    amount = None
+                elif abs(amount) >= 1e10:
+                    errors.append(invalid_property(f"Amount {amount} exceeds 15 digits in 10.5 format",
+                                                    "Line.Amount"))
+                    amount = None
+            counted = self._line_detail(detail_type, line, amount, errors)
+            line.update({"Id": str(number), "LineNum": number})
+            if counted and amount is not None:
+                total += -Decimal(str(amount)) if detail_type == "DiscountLineDetail" else Decimal(str(amount))
+            kept.append(line)
+        if entity == "Invoice":
+            kept.append({"Amount": _money(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+        obj["Line"] = kept
+        return total
+
+    def _line_detail(self, detail_type: str, line: dict, amount, errors: list) -> bool:
+        """Fill one line's detail; True if its Amount counts toward the total."""
+        detail = line.setdefault(detail_type, {}) if detail_type != "DescriptionOnly" else {}
+        if detail_type == "SalesItemLineDetail":
+            detail.setdefault("TaxCodeRef", {"value": "NON"})
+            if "ItemRef" not in detail:
+                return False  # a documentation line (reference §4)
+            detail["ItemRef"] = self._ref(detail["ItemRef"], "Item", "Line.SalesItemLineDetail.ItemRef", errors,
+                                          "Name")
+            qty, price = detail.get("Qty"), detail.get("UnitPrice")
+            if isinstance(amount, (int, float)) and isinstance(qty, (int, float)) and isinstance(price, (int, float)) \
+                    and abs(Decimal(str(qty)) * Decimal(str(price)) - Decimal(str(amount))) >= Decimal("0.01"):
+                errors.append(error("6070", "Amount is not equal to UnitPrice * Qty",
+                                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}", "Line.Amount"))
+        elif detail_type == "AccountBasedExpenseLineDetail":
+            if "AccountRef" not in detail:
+                errors.append(required_error("AccountRef", "Line.AccountBasedExpenseLineDetail.AccountRef"))
+            else:
+                detail["AccountRef"] = self._ref(detail["AccountRef"], "Account",
+                                                 "Line.AccountBasedExpenseLineDetail.AccountRef", errors, "Name")
+            detail.setdefault("BillableStatus", "NotBillable")
+            detail.setdefault("TaxCodeRef", {"value": "NON"})
+        elif detail_type == "ItemBasedExpenseLineDetail":
+            detail["ItemRef"] = self._ref(detail.get("ItemRef"), "Item", "Line.ItemBasedExpenseLineDetail.ItemRef",
+                                          errors, "Name")
+            detail.setdefault("BillableStatus", "NotBillable")
+        return detail_type != "DescriptionOnly"
+
+    def _transaction(self, entity: str, obj: dict, errors: list, party: str, party_entity: str,
+                     include: set[str]) -> Decimal:
+        if party not in obj:
+            errors.append(required_error(party))
+        else:
+            obj[party] = self._ref(obj[party], party_entity, party, errors)
+        total = self._lines(entity, obj, errors)
+        self._doc_number(entity, obj, errors, include)
+        self._date(obj, "TxnDate", errors)
+        self._date(obj, "DueDate", errors)
+        length_error(obj.get("PrivateNote"), 4000, "PrivateNote", errors)
+        obj.setdefault("TxnDate", company_date(self.clock()))
+        obj.setdefault("DueDate", obj["TxnDate"])
+        obj.setdefault("CurrencyRef", dict(USD))
+        obj.setdefault("LinkedTxn", [])
+        obj.update({"TotalAmt": _money(total), "Balance": _money(total)})
+        return total
+
+    def _invoice(self, obj: dict, errors: list, include: set[str]) -> dict:
+        obj = self._server_fields(obj)
+        total = self._transaction("Invoice", obj, errors, "CustomerRef", "Customer", include)
+        memo = obj.get("CustomerMemo")
+        if memo is not None and not isinstance(memo, dict):
+            errors.append(invalid_property("CustomerMemo: expected an object {\"value\": ...}", "CustomerMemo"))
+        elif memo:
+            length_error(memo.get("value"), 1000, "CustomerMemo", errors)
+        email = (obj.get("BillEmail") or {}).get("Address") if isinstance(obj.get("BillEmail"), dict) else None
+        length_error(email, 100, "BillEmail.Address", errors)
+        if "DocNumber" not in obj and not errors:
+            while str(self._next_doc_number) in self.docnumber_counts("Invoice"):
+                self._next_doc_number += 1
+            obj["DocNumber"] = str(self._next_doc_number)
+            self._next_doc_number += 1
+        obj.setdefault("TxnTaxDetail", {"TotalTax": 0})
+        obj.setdefault("PrintStatus", "NeedToPrint")
+        obj.setdefault("EmailStatus", "NotSet")
+        obj.setdefault("ApplyTaxAfterDiscount", False)
+        obj.setdefault("Deposit", 0)
+        if not errors and obj.get("CustomerRef"):
+            self._add_balance("Customer", obj["CustomerRef"]["value"], total)
+        return obj
+
+    def _bill(self, obj: dict, errors: list, include: set[str]) -> dict:
+        obj = self._server_fields(obj)
+        total = self._transaction("Bill", obj, errors, "VendorRef", "Vendor", include)
+        if "APAccountRef" in obj:
+            obj["APAccountRef"] = self._ref(obj["APAccountRef"], "Account", "APAccountRef", errors, "Name")
+        else:
+            obj["APAccountRef"] = {"value": "33", "name": self.objects["Account"]["33"]["Name"]} \
+                if "33" in self.objects["Account"] else None
+        if not errors and obj.get("VendorRef"):
+            self._add_balance("Vendor", obj["VendorRef"]["value"], total)
+        return obj
+
+    def _add_balance(self, entity: str, object_id: str, amount: Decimal) -> None:
+        target = self.objects[entity][object_id]
+        target["Balance"] = _money(Decimal(str(target.get("Balance", 0))) + amount)
+        if entity == "Customer":
+            target["BalanceWithJobs"] = target["Balance"]
+
+    # --------------------------------------------------------------------------------------- name lists
+    def _name_taken(self, name: str) -> bool:
+        wanted = name.strip().casefold()
+        return any(o.get("DisplayName", "").strip().casefold() == wanted
+                   for entity in NAME_ENTITIES for o in self.objects[entity].values())
+
+    def _name_entity(self, entity: str, obj: dict) -> dict:
+        obj = self._server_fields(obj)
+        obj.setdefault("Active", True)
+        obj["FullyQualifiedName"] = obj["DisplayName"]
+        obj.setdefault("PrintOnCheckName", obj["DisplayName"])
+        obj.setdefault("Balance", 0)
+        obj.setdefault("CurrencyRef", dict(USD))
+        if entity == "Customer":
+            obj.update({k: v for k, v in (("Taxable", False), ("Job", False), ("BillWithParent", False),
+                                          ("BalanceWithJobs", 0), ("PreferredDeliveryMethod", "Print"))
+                        if k not in obj})
+        elif entity == "Vendor":
+            obj.setdefault("Vendor1099", False)
+        return obj
+
+    def _customer(self, obj: dict, errors: list, entity: str) -> dict:
+        limits = {"DisplayName": 500, "Title": 16, "GivenName": 100, "MiddleName": 100, "FamilyName": 100,
+                  "Suffix": 16, "PrintOnCheckName": 110, "CompanyName": 100}
+        for key, limit in limits.items():
+            value = obj.get(key)
+            length_error(value, limit, key, errors)
+            if key != "CompanyName" and isinstance(value, str) and any(c in value for c in ":\t\n"):
+                errors.append(error("2040", "Invalid Character", f"{key} cannot contain a colon (:), a tab or a "
+                                                                 f"newline", key))
+        if not obj.get("DisplayName"):
+            parts = [obj.get(k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")]
+            obj["DisplayName"] = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+        if not obj["DisplayName"]:
+            errors.append(required_error("DisplayName"))
+        elif self._name_taken(obj["DisplayName"]):
+            errors.append(error("6240", DUPLICATE_NAME, DUPLICATE_NAME_DETAIL, ""))
+        email = (obj.get("PrimaryEmailAddr") or {}).get("Address") if isinstance(obj.get("PrimaryEmailAddr"),
+                                                                                 dict) else None
+        if email is not None and ("@" not in email or "." not in email):
+            errors.append(invalid_property("PrimaryEmailAddr.Address: not an email address",
+                                            "PrimaryEmailAddr.Address"))
+        return self._name_entity(entity, obj)
+
+    def _item(self, obj: dict, errors: list | None = None) -> dict:
+        errors = [] if errors is None else errors
+        name = obj.get("Name")
+        if not name:
+            errors.append(required_error("Name"))
+        elif any(c in name for c in ":\t\n"):
+            errors.append(error("2040", "Invalid Character", "Name cannot contain a colon (:), a tab or a newline",
+                                "Name"))
+        elif any(o["Name"].casefold() == name.strip().casefold() for o in self.objects["Item"].values()):
+            errors.append(error("6240", DUPLICATE_NAME, "The name supplied already exists. : Another product or "
+                                                        "service is already using this name.", ""))
+        obj = self._server_fields(obj)
+        obj.setdefault("Type", "Service")
+        if obj["Type"] in ("Service", "NonInventory"):
+            if "IncomeAccountRef" not in obj:
+                errors.append(required_error("IncomeAccountRef"))
+            else:
+                obj["IncomeAccountRef"] = self._ref(obj["IncomeAccountRef"], "Account", "IncomeAccountRef", errors,
+                                                    "Name")
+        obj.setdefault("Active", True)
+        obj.setdefault("FullyQualifiedName", name)
+        obj.setdefault("Taxable", False)
+        obj.setdefault("UnitPrice", 0)
+        return obj
+
+    def _account(self, obj: dict, errors: list | None = None) -> dict:
+        errors = [] if errors is None else errors
+        name = obj.get("Name")
+        if not name:
+            errors.append(required_error("Name"))
+        elif any(o["Name"].casefold() == name.strip().casefold() for o in self.objects["Account"].values()):
+            errors.append(error("6240", DUPLICATE_NAME, "The name supplied already exists. : Another account is "
+                                                        "already using this name.", ""))
+        if not obj.get("AccountType") and not obj.get("AccountSubType"):
+            errors.append(required_error("AccountType"))
+        obj = self._server_fields(obj)
+        obj.setdefault("Active", True)
+        obj.setdefault("SubAccount", False)
+        obj.setdefault("FullyQualifiedName", name)
+        obj.setdefault("Classification", CLASSIFICATION.get(obj.get("AccountType", ""), "Expense"))
+        obj.setdefault("CurrentBalance", 0)
+        obj.setdefault("CurrencyRef", dict(USD))
+        return obj
