@@ -19,21 +19,27 @@ from werkzeug.serving import is_running_from_reloader
 import db
 from errors import TrackerError
 from logging_setup import configure_logging
+from quickbooks.connection import open_quickbooks
+from quickbooks.settings import QbSettings, ensure_local_token_key, load_qb_settings
 from settings import Settings, load_settings
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, start_scheduler: bool | None = None) -> Dash:
-    """Build the app: settings, database (migrated), pages, and the scheduler when enabled.
+def create_app(settings: Settings | None = None, qb_settings: QbSettings | None = None, *,
+               start_scheduler: bool | None = None) -> Dash:
+    """Build the app: settings, database (migrated), QuickBooks connection, pages, and the scheduler.
 
     `start_scheduler=None` follows SCHEDULER_ENABLED; under the debug reloader only the serving child starts it.
+    Stored QuickBooks tokens that QB_TOKEN_KEY cannot decrypt stop it here, with a message saying so.
     """
-    settings = settings or load_settings()
+    if settings is None or qb_settings is None:
+        settings, qb_settings = settings or load_settings(), qb_settings or load_qb_settings()
     configure_logging(settings.log_level)
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine)
+    quickbooks = open_quickbooks(qb_settings, engine)
 
     app = Dash(
         __name__,
@@ -45,6 +51,7 @@ def create_app(settings: Settings | None = None, *, start_scheduler: bool | None
         update_title=None,
     )
     server = app.server
+    server.extensions["quickbooks"] = quickbooks
     server.config.update(
         TRACKER_SETTINGS=settings,
         TRACKER_ENGINE=engine,
@@ -76,15 +83,23 @@ def __getattr__(name: str):
     """`gunicorn app:server` builds the app on first access, not at import time."""
     if name == "server":
         global server
-        server = create_app().server
+        server = create_app(*load_all_settings()).server
         return server
     raise AttributeError(name)
 
 
+def load_all_settings() -> tuple[Settings, QbSettings]:
+    """Settings for a real start: in QB_ENV=local a missing QB_TOKEN_KEY is generated into .env first."""
+    if ensure_local_token_key():
+        log.warning("QB_TOKEN_KEY was missing: generated one into .env (fine for QB_ENV=local; set your own "
+                    "for sandbox or production)")
+    return load_settings(), load_qb_settings()
+
+
 def main() -> int:
     try:
-        settings = load_settings()
-        app = create_app(settings)
+        settings, qb_settings = load_all_settings()
+        app = create_app(settings, qb_settings)
     except TrackerError as exc:
         print(f"Cannot start the finance tracker:\n{exc}", file=sys.stderr)
         return 2

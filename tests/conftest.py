@@ -30,6 +30,16 @@ def make_settings(tmp_path):
 
 
 @pytest.fixture
+def local_qb_settings():
+    """QuickBooks settings for QB_ENV=local (the app starts the emulator) with a fresh token key."""
+    from cryptography.fernet import Fernet
+
+    from quickbooks.settings import QbSettings
+
+    return QbSettings(token_key=Fernet.generate_key().decode())
+
+
+@pytest.fixture
 def sheets_emulator():
     """A running Google Sheets API emulator (real gspread talks to it over loopback)."""
     from emulators.sheets import SheetsEmulator

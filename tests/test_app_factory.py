@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
+KEY = Fernet.generate_key().decode()
 
 
 def test_importing_app_builds_nothing():
@@ -27,9 +29,10 @@ def _free_port() -> int:
 
 
 def _env(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "SHEET_", "LOCAL_", "DATABASE_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GOOGLE_", "SHEET_", "LOCAL_", "DATABASE_", "QB_"))}
     env.update(LOCAL_SHEET_PATH=str(tmp_path / "book.xlsx"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
-               SECRET_KEY="test", **extra)
+               SECRET_KEY="test", QB_TOKEN_KEY=KEY, **extra)
     return env
 
 
@@ -72,18 +75,34 @@ def test_a_bad_setting_stops_start_up_with_one_plain_message(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_scheduler_is_off_when_disabled_and_in_the_reloader_parent(make_settings, monkeypatch):
+def test_scheduler_is_off_when_disabled_and_in_the_reloader_parent(make_settings, local_qb_settings, monkeypatch):
     from app import create_app
 
-    assert "tracker_scheduler" not in create_app(make_settings(scheduler_enabled=False)).server.extensions
+    disabled = create_app(make_settings(scheduler_enabled=False), local_qb_settings)
+    assert "tracker_scheduler" not in disabled.server.extensions
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    parent = create_app(make_settings(scheduler_enabled=True, debug=True))
+    parent = create_app(make_settings(scheduler_enabled=True, debug=True), local_qb_settings)
     assert "tracker_scheduler" not in parent.server.extensions
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
-    child = create_app(make_settings(scheduler_enabled=True, debug=True))
+    child = create_app(make_settings(scheduler_enabled=True, debug=True), local_qb_settings)
     scheduler = child.server.extensions["tracker_scheduler"]
     try:
         assert scheduler.running
         assert [job.id for job in scheduler.get_jobs()] == ["daily_snapshot_worker"]
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_stored_tokens_under_another_key_stop_start_up_plainly(tmp_path):
+    from quickbooks.tokens import TokenSet, TokenStore
+
+    import db
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    db.upgrade(engine)
+    TokenStore(engine, Fernet.generate_key().decode(), "local").save(TokenSet("a", "r", 1.0, 2.0, "123"))
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=_env(tmp_path))
+    assert result.returncode == 2
+    assert "cannot be decrypted with this QB_TOKEN_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
