@@ -61,6 +61,57 @@ qb_tokens = Table(
 )
 
 
+def _audit_table(name: str) -> Table:
+    """One row per sheet row and direction: what was sent to QuickBooks and what came back.
+
+    `state` is sending (intent committed, answer not yet recorded), created, or failed. The row is kept
+    whatever happens to the sheet, so a reverted or re-typed row is never pushed twice.
+    """
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True),
+        Column("sheet", String(300), nullable=False),
+        Column("worksheet", String(200), nullable=False),
+        Column("row_key", String(200), nullable=False),
+        Column("state", String(20), nullable=False),
+        Column("request_id", String(36), nullable=True),
+        Column("payload_hash", String(64), nullable=True),
+        Column("payload_json", Text, nullable=True),
+        Column("row_fingerprint", String(64), nullable=True),
+        Column("qb_id", String(40), nullable=True),
+        Column("doc_number", String(40), nullable=True),
+        Column("qb_url", String(300), nullable=True),
+        Column("party_name", String(500), nullable=True),
+        Column("amount", String(40), nullable=True),
+        Column("response_json", Text, nullable=True),
+        Column("error", Text, nullable=True),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("created_at", Float, nullable=False),
+        Column("updated_at", Float, nullable=False),
+        UniqueConstraint("sheet", "worksheet", "row_key"),
+    )
+
+
+qb_invoice_audit = _audit_table("qb_invoice_audit")
+qb_bill_audit = _audit_table("qb_bill_audit")
+
+# One row per sync run: who started it, how far it got (for the progress bar), what it did.
+sync_runs = Table(
+    "sync_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trigger", String(20), nullable=False),
+    Column("directions", String(40), nullable=False),
+    Column("dry_run", Integer, nullable=False, server_default="0"),
+    Column("status", String(20), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("finished_at", Float, nullable=True),
+    Column("rows_total", Integer, nullable=False, server_default="0"),
+    Column("rows_done", Integer, nullable=False, server_default="0"),
+    Column("counts_json", Text, nullable=False, server_default="{}"),
+    Column("error", Text, nullable=True),
+)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; for SQLite: WAL, foreign keys, and waiting on locks instead of failing."""
     if url.startswith("sqlite"):

@@ -63,6 +63,13 @@ class QbSettings:
     requests_per_minute: int = 450
     batch_requests_per_minute: int = 36
     max_concurrent: int = 8
+    ready_statuses: frozenset[str] = frozenset({"submitted", "pending"})
+    group_by_invoice: bool = False
+    docnumber_prefix: str = ""
+    customer_field: str = "to_client"
+    directions_file: Path = Path("config/qb_directions.json")
+    customers_file: Path = Path("config/qb_customers.json")
+    customers_worksheet: str = "qb_customers"
 
     @property
     def is_local(self) -> bool:
@@ -107,6 +114,20 @@ def parse_token_key(raw: str) -> str:
     return raw.strip()
 
 
+def parse_statuses(raw: str) -> frozenset[str]:
+    values = frozenset(part.strip().casefold() for part in raw.split(",") if part.strip())
+    if not values:
+        raise ValueError("expected a comma-separated list of statuses, e.g. submitted,pending")
+    return values
+
+
+def parse_prefix(raw: str) -> str:
+    value = raw.strip()
+    if len(value) > 10:
+        raise ValueError("expected at most 10 characters (the DocNumber, prefix included, is limited to 21)")
+    return value
+
+
 def parse_id(raw: str) -> str:
     value = raw.strip()
     if not value.isdigit():
@@ -139,6 +160,13 @@ _FIELDS = {
     "QB_REQUESTS_PER_MINUTE": ("requests_per_minute", parse_positive_int),
     "QB_BATCH_REQUESTS_PER_MINUTE": ("batch_requests_per_minute", parse_positive_int),
     "QB_MAX_CONCURRENT": ("max_concurrent", parse_positive_int),
+    "QB_READY_STATUSES": ("ready_statuses", parse_statuses),
+    "QB_GROUP_BY_INVOICE": ("group_by_invoice", parse_bool),
+    "QB_DOCNUMBER_PREFIX": ("docnumber_prefix", parse_prefix),
+    "QB_CUSTOMER_FIELD": ("customer_field", parse_choice(("to_client", "end_client"))),
+    "QB_DIRECTIONS_FILE": ("directions_file", lambda raw: Path(raw.strip())),
+    "QB_CUSTOMERS_FILE": ("customers_file", lambda raw: Path(raw.strip())),
+    "QB_CUSTOMERS_WORKSHEET": ("customers_worksheet", text),
 }
 
 QB_SETTING_NAMES = tuple(_FIELDS)

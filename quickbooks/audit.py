@@ -1,0 +1,120 @@
+"""The audit tables: the sync's memory of every row it has touched, per direction.
+
+The rules of exactly-once live on top of these rows: an intent (`sending`) is committed before any create,
+the answer (`created` with the QuickBooks Id, or `failed`) right after, and nothing here is ever deleted by
+a sheet edit. Only an operator's `reset` forgets a row.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from db import qb_bill_audit, qb_invoice_audit
+from quickbooks.directions import Direction
+
+SENDING, CREATED, FAILED = "sending", "created", "failed"
+_REQUEST_NAMESPACE = uuid.UUID("6f1d3c9e-2a7b-4e43-9a57-1c0de5a11b01")
+
+
+def request_id_for(sheet: str, worksheet: str, direction: Direction, key: str, payload_hash: str) -> str:
+    """Stable per row and content: a resend of the same payload reuses it, an edited row gets a new one.
+
+    (A fixed id per row would make QuickBooks replay an old refusal after the row was corrected.)
+    """
+    return str(uuid.uuid5(_REQUEST_NAMESPACE, f"{sheet}|{worksheet}|{direction.value}|{key}|{payload_hash}"))
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    row_key: str
+    state: str
+    request_id: str | None
+    payload_hash: str | None
+    payload_json: str | None
+    row_fingerprint: str | None
+    qb_id: str | None
+    doc_number: str | None
+    qb_url: str | None
+    party_name: str | None
+    amount: str | None
+    error: str | None
+    attempts: int
+    created_at: float
+    updated_at: float
+
+    @property
+    def payload(self) -> dict | None:
+        return json.loads(self.payload_json) if self.payload_json else None
+
+
+class AuditStore:
+    """Audit rows of one worksheet of one spreadsheet."""
+
+    def __init__(self, engine: Engine, sheet: str, worksheet: str, clock: Callable[[], float] = time.time):
+        self.engine, self.sheet, self.worksheet, self.clock = engine, sheet, worksheet, clock
+
+    @staticmethod
+    def table(direction: Direction) -> Table:
+        return qb_invoice_audit if direction is Direction.INVOICE else qb_bill_audit
+
+    def _where(self, table: Table, keys: Iterable[str] | None = None):
+        clauses = [table.c.sheet == self.sheet, table.c.worksheet == self.worksheet]
+        if keys is not None:
+            clauses.append(table.c.row_key.in_(list(keys)))
+        return clauses
+
+    def load(self, direction: Direction) -> dict[str, AuditRow]:
+        table = self.table(direction)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(*[table.c[f] for f in AuditRow.__dataclass_fields__])
+                                      .where(*self._where(table))).all()
+        return {row.row_key: AuditRow(**row._mapping) for row in rows}
+
+    def record_intents(self, direction: Direction, intents: list[dict]) -> None:
+        """Commit `sending` rows (key, request_id, payload_hash, payload_json, fingerprint, ...) before any send."""
+        self._upsert(direction, [{**intent, "state": SENDING, "error": None} for intent in intents],
+                     bump_attempts=True)
+
+    def record_created(self, direction: Direction, results: list[dict]) -> None:
+        """Store what QuickBooks answered (key, qb_id, doc_number, qb_url, response_json, ...)."""
+        self._upsert(direction, [{**result, "state": CREATED, "error": None} for result in results])
+
+    def record_failed(self, direction: Direction, failures: list[dict]) -> None:
+        self._upsert(direction, [{**failure, "state": FAILED} for failure in failures])
+
+    def forget(self, direction: Direction, keys: Iterable[str], only_state: str | None = None) -> int:
+        """Delete audit rows: an operator reset, or intents QuickBooks refused as a whole (not created)."""
+        table = self.table(direction)
+        clauses = self._where(table, keys)
+        if only_state:
+            clauses.append(table.c.state == only_state)
+        with self.engine.begin() as connection:
+            return connection.execute(delete(table).where(*clauses)).rowcount
+
+    def _upsert(self, direction: Direction, rows: list[dict], bump_attempts: bool = False) -> None:
+        if not rows:
+            return
+        table = self.table(direction)
+        now = self.clock()
+        with self.engine.begin() as connection:
+            existing = {r.row_key: r for r in connection.execute(
+                select(table.c.row_key, table.c.attempts).where(*self._where(table, [r["row_key"] for r in rows])))}
+            for row in rows:
+                values = {k: v for k, v in row.items() if k != "row_key"}
+                values["updated_at"] = now
+                old = existing.get(row["row_key"])
+                if old is None:
+                    connection.execute(insert(table).values(
+                        sheet=self.sheet, worksheet=self.worksheet, row_key=row["row_key"], created_at=now,
+                        attempts=1 if bump_attempts else 0, **values))
+                else:
+                    if bump_attempts:
+                        values["attempts"] = old.attempts + 1
+                    connection.execute(update(table).where(*self._where(table, [row["row_key"]])).values(**values))

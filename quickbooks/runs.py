@@ -1,0 +1,73 @@
+"""`sync_runs`: one row per run, the source of truth for the admin page (progress, outcome, history)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import desc, insert, select, update
+from sqlalchemy.engine import Engine
+
+from db import sync_runs
+
+RUNNING, OK, PARTIAL, FAILED, BUSY = "running", "ok", "partial", "failed", "busy"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    trigger: str
+    directions: str
+    dry_run: bool
+    status: str
+    started_at: float
+    finished_at: float | None
+    rows_total: int
+    rows_done: int
+    counts: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+class RunLog:
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time):
+        self.engine, self.clock = engine, clock
+
+    def start(self, trigger: str, directions: list[str], dry_run: bool = False) -> int:
+        with self.engine.begin() as connection:
+            return connection.execute(insert(sync_runs).values(
+                trigger=trigger, directions=",".join(directions), dry_run=int(dry_run), status=RUNNING,
+                started_at=self.clock())).inserted_primary_key[0]
+
+    def progress(self, run_id: int, done: int, total: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(sync_runs).where(sync_runs.c.id == run_id)
+                               .values(rows_done=done, rows_total=total))
+
+    def finish(self, run_id: int, status: str, counts: dict, error: str | None = None) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
+                status=status, finished_at=self.clock(), counts_json=json.dumps(counts, sort_keys=True),
+                error=error[:2000] if error else None))
+
+    def record_busy(self, trigger: str, directions: list[str], holder: str | None) -> int:
+        """A run that could not start because another holds the lease (kept for the history)."""
+        run_id = self.start(trigger, directions)
+        self.finish(run_id, BUSY, {}, f"a sync is already running ({holder or 'another process'})")
+        return run_id
+
+    def recent(self, limit: int = 20) -> list[RunRecord]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(sync_runs).order_by(desc(sync_runs.c.id)).limit(limit)).all()
+        return [_record(row) for row in rows]
+
+    def get(self, run_id: int) -> RunRecord | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(sync_runs).where(sync_runs.c.id == run_id)).first()
+        return _record(row) if row else None
+
+
+def _record(row) -> RunRecord:
+    return RunRecord(row.id, row.trigger, row.directions, bool(row.dry_run), row.status, row.started_at,
+                     row.finished_at, row.rows_total, row.rows_done, json.loads(row.counts_json or "{}"), row.error)

@@ -1,0 +1,156 @@
+"""Sending payloads to QuickBooks exactly once: intent first, batches of 30, then the answers recorded.
+
+For each batch: the `sending` intents are committed, the batch goes out (one request, `requestid` derived
+from its items), and each item's answer is stored as `created` or `failed`. A duplicate DocNumber (6140)
+is looked up and adopted when customer/vendor and amount match. When QuickBooks cannot be reached, the
+intents stay `sending` and the next run looks their DocNumbers up before sending anything again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from quickbooks.audit import SENDING, AuditStore, request_id_for
+from quickbooks.client import MAX_BATCH_ITEMS, QboClient, quote_literal
+from quickbooks.directions import Direction
+from quickbooks.errors import FaultDetail, FeatureNotAvailable, RetriableAPIError
+from quickbooks.mapping import Payload
+
+log = logging.getLogger(__name__)
+
+APP_URL = "https://app.qbo.intuit.com/app/{kind}?txnId={id}&companyId={realm}"
+FEATURE_CODES = {"5020", "120"}
+DUPLICATE_DOC = "6140"
+_BATCH_NAMESPACE = uuid.UUID("0b7e4f7a-7d59-4a4c-8a53-3f1f3c2b9d10")
+
+
+def transaction_url(direction: Direction, qb_id: str, realm_id: str) -> str:
+    return APP_URL.format(kind=direction.value, id=qb_id, realm=realm_id)
+
+
+def describe_fault(direction: Direction, errors: Iterable[FaultDetail]) -> str:
+    """A refusal in words a finance person can act on (QuickBooks' own text, and its code for support)."""
+    parts = "; ".join(str(e) for e in errors) or "no reason given"
+    return f"QuickBooks refused this {direction.value}: {parts}"
+
+
+def _faults(raw: dict) -> list[FaultDetail]:
+    return [FaultDetail(str(e.get("code", "")), str(e.get("Message", "")), str(e.get("Detail", "")),
+                        str(e.get("element") or "")) for e in raw.get("Error", [])]
+
+
+@dataclass
+class Outcome:
+    created: list[tuple[Payload, dict, bool]] = field(default_factory=list)   # payload, QuickBooks object, adopted
+    failed: list[tuple[Payload, str]] = field(default_factory=list)
+    unsent: list[Payload] = field(default_factory=list)
+    stopped: str | None = None
+
+
+class Sender:
+    def __init__(self, client: QboClient, audit: AuditStore, realm_id: str,
+                 progress: Callable[[int], None] = lambda n: None):
+        self.client, self.audit, self.realm_id, self.progress = client, audit, realm_id, progress
+
+    def find_by_doc_number(self, direction: Direction, doc_numbers: Iterable[str]) -> dict[str, list[dict]]:
+        """Existing transactions by DocNumber, 50 per query; names Intuit cannot query are left out."""
+        wanted = sorted({d for d in doc_numbers if d.isascii()})
+        found: dict[str, list[dict]] = {}
+        for start in range(0, len(wanted), 50):
+            literals = ", ".join(quote_literal(d) for d in wanted[start:start + 50])
+            answer = self.client.query(f"SELECT * FROM {direction.entity} WHERE DocNumber IN ({literals})")
+            for obj in answer.get(direction.entity, []):
+                found.setdefault(obj.get("DocNumber", ""), []).append(obj)
+        return found
+
+    def send(self, direction: Direction, payloads: list[Payload], fingerprints: dict[str, str]) -> Outcome:
+        outcome = Outcome()
+        for start in range(0, len(payloads), MAX_BATCH_ITEMS):
+            chunk = payloads[start:start + MAX_BATCH_ITEMS]
+            if outcome.stopped:
+                outcome.unsent.extend(chunk)
+                continue
+            self._send_chunk(direction, chunk, fingerprints, outcome)
+            self.progress(len(chunk))
+        return outcome
+
+    def _send_chunk(self, direction: Direction, chunk: list[Payload], fingerprints: dict[str, str],
+                    outcome: Outcome) -> None:
+        ids = {p.key: request_id_for(self.audit.sheet, self.audit.worksheet, direction, p.key, p.payload_hash)
+               for p in chunk}
+        self.audit.record_intents(direction, [{
+            "row_key": p.key, "request_id": ids[p.key], "payload_hash": p.payload_hash,
+            "payload_json": json.dumps(p.body, sort_keys=True), "row_fingerprint": fingerprints.get(p.key),
+            "doc_number": p.doc_number, "party_name": p.party_name, "amount": str(p.amount)} for p in chunk])
+        items = [{"bId": str(i + 1), "operation": "create", direction.entity: p.body} for i, p in enumerate(chunk)]
+        batch_id = str(uuid.uuid5(_BATCH_NAMESPACE, "|".join(ids[p.key] for p in chunk)))
+        try:
+            answers = {a.get("bId"): a for a in self.client.batch(items, request_id=batch_id)}
+        except RetriableAPIError as exc:
+            outcome.stopped = (f"QuickBooks did not answer ({exc}); {len(chunk)} rows stay 'sending' and are "
+                               "looked up by DocNumber on the next run before anything is sent again")
+            outcome.unsent.extend(chunk)
+            return
+        except FeatureNotAvailable as exc:
+            self.audit.forget(direction, [p.key for p in chunk], only_state=SENDING)
+            outcome.stopped, outcome.unsent = str(exc), outcome.unsent + chunk
+            return
+        duplicates: list[Payload] = []
+        for i, payload in enumerate(chunk):
+            answer = answers.get(str(i + 1), {})
+            if direction.entity in answer:
+                outcome.created.append((payload, answer[direction.entity], False))
+                continue
+            errors = _faults(answer.get("Fault", {})) or [FaultDetail("", "no answer for this item")]
+            codes = {e.code for e in errors}
+            if DUPLICATE_DOC in codes:
+                duplicates.append(payload)
+            elif codes & FEATURE_CODES:
+                self.audit.forget(direction, [payload.key], only_state=SENDING)
+                outcome.unsent.append(payload)
+                outcome.stopped = (f"This QuickBooks company's edition does not allow {direction.value}s "
+                                   f"({'; '.join(map(str, errors))}): upgrade to Essentials or Plus, or set "
+                                   "QB_SYNC_MODE=invoice_only")
+            else:
+                outcome.failed.append((payload, describe_fault(direction, errors)))
+        if duplicates:
+            self._adopt(direction, duplicates, outcome)
+        self._record(direction, outcome, chunk, fingerprints)
+
+    def _adopt(self, direction: Direction, payloads: list[Payload], outcome: Outcome) -> None:
+        """A DocNumber QuickBooks already has: ours when the party and amount match, else a clear failure."""
+        existing = self.find_by_doc_number(direction, [p.doc_number for p in payloads])
+        ref = "CustomerRef" if direction is Direction.INVOICE else "VendorRef"
+        for payload in payloads:
+            matches = existing.get(payload.doc_number, [])
+            same = [o for o in matches if (o.get(ref) or {}).get("value") == payload.party_id
+                    and Decimal(str(o.get("TotalAmt", "0"))).quantize(Decimal("0.01")) == payload.amount]
+            if same:
+                outcome.created.append((payload, same[0], True))
+            elif matches:
+                other = matches[0]
+                outcome.failed.append((payload, (
+                    f"Invoice number {payload.doc_number} is already used in QuickBooks by {direction.value} "
+                    f"Id {other.get('Id')} for '{(other.get(ref) or {}).get('name', '?')}' "
+                    f"(${other.get('TotalAmt', '?')}), not this row's '{payload.party_name}' (${payload.amount}): "
+                    "give this row another number, or fix the QuickBooks transaction")))
+            else:
+                outcome.failed.append((payload, f"QuickBooks says invoice number {payload.doc_number} is already "
+                                                "used, but it cannot be looked up: check QuickBooks and use another "
+                                                "number"))
+
+    def _record(self, direction: Direction, outcome: Outcome, chunk: list[Payload],
+                fingerprints: dict[str, str]) -> None:
+        in_chunk = {p.key for p in chunk}
+        self.audit.record_created(direction, [{
+            "row_key": p.key, "qb_id": str(obj.get("Id")), "doc_number": obj.get("DocNumber", p.doc_number),
+            "qb_url": transaction_url(direction, str(obj.get("Id")), self.realm_id),
+            "response_json": json.dumps(obj, sort_keys=True)} for p, obj, _ in outcome.created if p.key in in_chunk])
+        self.audit.record_failed(direction, [{
+            "row_key": p.key, "error": message, "row_fingerprint": fingerprints.get(p.key)}
+            for p, message in outcome.failed if p.key in in_chunk])

@@ -1,0 +1,253 @@
+"""One sync run, the ten steps of DESIGN.md: lease, read once, select, direction, map, intent, send,
+record, write back, report.
+
+`SyncService.run()` never raises for a problem it understands: the outcome (and any error, in plain words)
+is in the returned `SyncReport` and in `sync_runs`. Only a bug escapes, after being recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+import acd
+from errors import SheetError, TrackerError
+from leases import holder_of, new_holder, release, try_acquire
+from quickbooks.audit import AuditStore
+from quickbooks.connection import QuickBooks
+from quickbooks.directions import Direction, load_directions
+from quickbooks.errors import FatalAPIError
+from quickbooks.lookups import Lookups
+from quickbooks.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
+from quickbooks.plan import COLUMNS, FAILED_STATUS, SYNCED, Plan, PlanSettings, created_cells, failed_cells, make_plan
+from quickbooks.runs import BUSY, FAILED, OK, PARTIAL, RunLog
+from quickbooks.sender import Sender, transaction_url
+from quickbooks.writeback import Target, row_fingerprint, write_back
+from sankey_helpers import SOURCE_HEADERS, rows_to_records, validate_headers
+from settings import Settings
+
+log = logging.getLogger(__name__)
+
+SYNC_LEASE = "qb_sync"
+LEASE_TTL_SECONDS = 15 * 60
+
+
+class SheetNeedsMigration(SheetError):
+    pass
+
+
+@dataclass
+class SyncReport:
+    run_id: int | None
+    status: str
+    counts: dict = field(default_factory=dict)
+    error: str | None = None
+    planned: list[dict] = field(default_factory=list)   # dry run: what would be sent / written
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+class SyncService:
+    def __init__(self, settings: Settings, quickbooks: QuickBooks, engine: Engine, *,
+                 clock: Callable[[], float] = time.time):
+        self.settings, self.qb, self.engine, self.clock = settings, quickbooks, engine, clock
+        self.runs = RunLog(engine, clock)
+
+    def run(self, trigger: str = "cli", directions: list[Direction] | None = None, *, limit: int | None = None,
+            dry_run: bool = False, backfill: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        qs = self.qb.settings
+        wanted = directions or [Direction.INVOICE, *([Direction.BILL] if qs.bills_enabled else [])]
+        names = [d.value for d in wanted]
+        holder = new_holder(f"sync:{trigger}")
+        if not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
+            other = holder_of(self.engine, SYNC_LEASE, self.clock)
+            run_id = self.runs.record_busy(trigger, names, other)
+            return SyncReport(run_id, BUSY, error="A sync is already running; nothing was started")
+        run_id = None if dry_run else self.runs.start(trigger, names)
+        try:
+            report = _Run(self, run_id, holder, wanted, limit, dry_run, backfill, progress).execute()
+        except TrackerError as exc:
+            log.error("Sync run %d failed: %s", run_id, exc)
+            report = SyncReport(run_id, FAILED, error=str(exc))
+        except Exception as exc:
+            if run_id is not None:
+                self.runs.finish(run_id, FAILED, {}, f"unexpected error: {type(exc).__name__}: {exc}")
+            raise
+        finally:
+            release(self.engine, SYNC_LEASE, holder)
+        if run_id is not None:
+            self.runs.finish(run_id, report.status, report.counts, report.error)
+        log.info("Sync run %d (%s%s) %s: %s%s", run_id, trigger, ", dry run" if dry_run else "", report.status,
+                 report.counts, f"; {report.error}" if report.error else "")
+        return report
+
+
+class _Run:
+    """The state of one run; `execute` walks the steps."""
+
+    def __init__(self, service: SyncService, run_id: int | None, holder: str, directions: list[Direction],
+                 limit: int | None, dry_run: bool, backfill: bool, progress):
+        self.s, self.run_id, self.holder = service, run_id, holder
+        self.directions, self.limit, self.dry_run, self.backfill = directions, limit, dry_run, backfill
+        self.progress_cb = progress
+        self.errors: list[str] = []
+        self.done = self.total = 0
+
+    def execute(self) -> SyncReport:
+        settings, qs = self.s.settings, self.s.qb.settings
+        sheet = acd.open_sheet(settings)
+        worksheet = sheet.worksheet(settings.inv_worksheet)
+        rows = worksheet.read_all()
+        headers = validate_headers(worksheet.title, rows[0] if rows else [], list(SOURCE_HEADERS), rows[1:])
+        needed = [c for d in (Direction.INVOICE, *self.directions) for c in vars(COLUMNS[d]).values() if c]
+        missing = headers.missing(dict.fromkeys(needed))
+        if missing:
+            raise SheetNeedsMigration(f"{worksheet.title} lacks the column(s) {', '.join(missing)}: run "
+                                      "`python quickbooks_sync.py migrate` (it adds them at the far right)")
+        sheet_rows = [SheetRow(r.pop("_row"), r) for r in rows_to_records(headers, rows[1:])]
+        audit = AuditStore(self.s.engine, sheet.label, worksheet.title, self.s.clock)
+        audits = {d: audit.load(d) for d in self.directions}
+        plan = make_plan(sheet_rows, load_directions(qs.directions_file), audits, PlanSettings(
+            qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.backfill, tuple(self.directions)))
+        self.total = sum(len(groups) for groups in plan.candidates.values())
+        self._progress()
+
+        planned: list[dict] = []
+        if self.total:
+            lookups = Lookups(self.s.qb.client, qs.customers_file, sheet, qs.customers_worksheet)
+            realm = self.s.qb.tokens.current().realm_id
+            sender = Sender(self.s.qb.client, audit, realm, progress=self._advance)
+            budget = [self.limit if self.limit is not None else 10 ** 9]
+            for direction in self.directions:
+                if plan.candidates[direction]:
+                    self._direction(direction, plan, lookups, sender, audit, realm, budget, planned)
+        if self.dry_run:
+            planned.extend({"action": "write", "key": t.key, "cells": dict(t.cells)} for t in plan.targets)
+            return SyncReport(self.run_id, OK, plan.counts, None, planned)
+        result = write_back(worksheet, rows, headers, plan.targets)
+        if result.unplaced:
+            plan.count("writeback", "awaiting", len(result.unplaced))
+            log.warning("%d result(s) not written: their invoice number vanished or appears twice; kept for the "
+                        "next run", len(result.unplaced))
+        plan.count("writeback", "cells", result.cells_written)
+        status = PARTIAL if self.errors else OK
+        return SyncReport(self.run_id, status, plan.counts, "; ".join(self.errors) or None)
+
+    def _direction(self, direction, plan: Plan, lookups: Lookups, sender: Sender, audit: AuditStore, realm: str,
+                   budget: list[int], planned: list[dict]) -> None:
+        groups = plan.candidates[direction]
+        try:
+            if plan.reconcile[direction] and not self.dry_run:
+                groups = self._reconcile(direction, plan, sender, audit, realm, groups)
+            context = self._context(direction, lookups, groups)
+        except FatalAPIError as exc:
+            self.errors.append(f"{direction.value}s: {exc}")
+            plan.count(direction, "pending", len(groups))
+            return
+        payloads: list[Payload] = []
+        fingerprints: dict[str, str] = {}
+        failures: list[dict] = []
+        for group in groups:
+            result = map_rows(group, direction, context)
+            fingerprint = row_fingerprint([r.values for r in group])
+            key = group[0].get("invoice").strip()
+            target_fp = None if self.s.qb.settings.group_by_invoice else fingerprint
+            if isinstance(result, RowError):
+                failures.append({"row_key": key, "error": result.message, "row_fingerprint": fingerprint})
+                plan.targets.append(Target(key, target_fp, failed_cells(direction, result.message),
+                                           f"{direction.value}:failed"))
+                plan.count(direction, FAILED_STATUS)
+                planned.append({"action": "error", "direction": direction.value, "key": key, "rows": result.rows,
+                                "message": result.message})
+            else:
+                fingerprints[key] = fingerprint
+                payloads.append(result)
+        if len(payloads) > budget[0]:
+            plan.count(direction, "pending", len(payloads) - budget[0])
+            payloads = payloads[:budget[0]]
+        budget[0] -= len(payloads)
+        if self.dry_run:
+            planned.extend({"action": "create", "direction": direction.value, "key": p.key, "rows": p.rows,
+                            "party": p.party_name, "amount": str(p.amount), "payload": p.body} for p in payloads)
+            plan.count(direction, "would_create", len(payloads))
+            return
+        audit.record_failed(direction, failures)
+        try:
+            outcome = sender.send(direction, payloads, fingerprints)
+        except FatalAPIError as exc:
+            self.errors.append(f"{direction.value}s: {exc}")
+            plan.count(direction, "pending", len(payloads))
+            return
+        created = {p.key for p, _, _ in outcome.created}
+        stored = audit.load(direction)
+        for key in created:
+            fp = None if self.s.qb.settings.group_by_invoice else fingerprints[key]
+            plan.targets.append(Target(key, fp, created_cells(direction, stored[key]), f"{direction.value}:synced"))
+        for payload, message in outcome.failed:
+            fp = None if self.s.qb.settings.group_by_invoice else fingerprints[payload.key]
+            plan.targets.append(Target(payload.key, fp, failed_cells(direction, message), f"{direction.value}:failed"))
+        plan.count(direction, SYNCED, len(created))
+        plan.count(direction, "adopted", sum(1 for *_, adopted in outcome.created if adopted))
+        plan.count(direction, FAILED_STATUS, len(outcome.failed))
+        plan.count(direction, "pending", len(outcome.unsent))
+        if outcome.stopped:
+            self.errors.append(f"{direction.value}s: {outcome.stopped}")
+
+    def _reconcile(self, direction, plan: Plan, sender: Sender, audit: AuditStore, realm: str, groups):
+        """Intents left `sending` by a run that died: adopt what QuickBooks has, send the rest again."""
+        pending = {a.row_key: a for a in plan.reconcile[direction]}
+        found = sender.find_by_doc_number(direction, [a.doc_number or "" for a in pending.values()])
+        adopted = []
+        for key, intent in pending.items():
+            matches = found.get(intent.doc_number or "", [])
+            if matches:
+                obj = matches[0]
+                adopted.append({"row_key": key, "qb_id": str(obj["Id"]), "doc_number": obj.get("DocNumber"),
+                                "qb_url": transaction_url(direction, str(obj["Id"]), realm),
+                                "response_json": json.dumps(obj, sort_keys=True)})
+        audit.record_created(direction, adopted)
+        if adopted:
+            stored = audit.load(direction)
+            done = {a["row_key"] for a in adopted}
+            for key in done:
+                fp = None if self.s.qb.settings.group_by_invoice else stored[key].row_fingerprint
+                plan.targets.append(Target(key, fp, created_cells(direction, stored[key]), f"{direction.value}:synced"))
+            plan.count(direction, SYNCED, len(done))
+            plan.count(direction, "recovered", len(done))
+            self._advance(len(done))
+            groups = [g for g in groups if g[0].get("invoice").strip() not in done]
+        return groups
+
+    def _context(self, direction: Direction, lookups: Lookups, groups) -> MappingContext:
+        qs = self.s.qb.settings
+        empty = NameIndex.build([])
+        if direction is Direction.INVOICE:
+            names = {r.get(qs.customer_field) for g in groups for r in g}
+            customers, vendors = lookups.customers(names), empty
+        else:
+            customers, vendors = empty, lookups.vendors()
+        return MappingContext(today=dt.datetime.fromtimestamp(self.s.clock(), dt.timezone.utc).date(),
+                              item_id=qs.default_item_id, item_name=qs.default_item_name,
+                              expense_account=qs.default_expense_account, ap_account=qs.default_vendor_account,
+                              doc_prefix=qs.docnumber_prefix, customer_field=qs.customer_field,
+                              customers=customers, vendors=vendors)
+
+    def _advance(self, n: int) -> None:
+        self.done += n
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.run_id is not None:
+            self.s.runs.progress(self.run_id, self.done, self.total)
+        try_acquire(self.s.engine, SYNC_LEASE, self.holder, LEASE_TTL_SECONDS, self.s.clock)  # renew
+        if self.progress_cb:
+            self.progress_cb(self.done, self.total)
