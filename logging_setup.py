@@ -1,20 +1,49 @@
-"""Logging for the app and the workers: one format, to stderr (let systemd/journald or docker rotate)."""
+"""Logging for the app and the workers: one place, stderr by default, JSON lines for the sync CLI.
+
+JSON lines (`{"ts", "level", "logger", "message", ...extra}`) are what log shippers parse; the file handler
+rotates by size. Secrets never get here: tokens are not logged anywhere, and the OAuth libraries' DEBUG
+output (which contains them) is silenced in quickbooks/oauth.py.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+import logging.handlers
+from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
-def configure_logging(level: str = "INFO") -> None:
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool = False, log_file: Path | None = None) -> None:
     """Idempotent: safe to call from create_app and from the CLI."""
     root = logging.getLogger()
-    if not any(getattr(handler, "_tracker", False) for handler in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(FORMAT))
+    for handler in [h for h in root.handlers if getattr(h, "_tracker", False)]:
+        root.removeHandler(handler)
+        handler.close()
+    formatter = JsonFormatter() if json_lines else logging.Formatter(FORMAT)
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5,
+                                                             encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(formatter)
         handler._tracker = True
         root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from db import qb_bill_audit, qb_invoice_audit
@@ -76,6 +76,14 @@ class AuditStore:
             rows = connection.execute(select(*[table.c[f] for f in AuditRow.__dataclass_fields__])
                                       .where(*self._where(table))).all()
         return {row.row_key: AuditRow(**row._mapping) for row in rows}
+
+    def state_counts(self, direction: Direction) -> dict[str, int]:
+        """How many rows are `created`, `failed` and `sending` in this direction."""
+        table = self.table(direction)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(table.c.state, func.count()).where(*self._where(table))
+                                      .group_by(table.c.state)).all()
+        return {state: count for state, count in rows}
 
     def record_intents(self, direction: Direction, intents: list[dict]) -> None:
         """Commit `sending` rows (key, request_id, payload_hash, payload_json, fingerprint, ...) before any send."""

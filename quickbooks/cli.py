@@ -9,7 +9,11 @@ import argparse
 import datetime as dt
 import logging
 import sys
+import json
+import signal
+import threading
 import webbrowser
+from pathlib import Path
 
 import acd
 import db
@@ -18,11 +22,16 @@ from logging_setup import configure_logging
 from quickbooks.callback_server import CallbackServer
 from quickbooks.connection import QuickBooks, open_quickbooks
 from quickbooks.oauth import disconnect, finish_connect, start_connect
+from quickbooks.directions import Direction
+from quickbooks.runs import BUSY, OK
 from quickbooks.settings import ensure_local_token_key, load_qb_settings
+from quickbooks.sync import SyncService
 from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS
 from settings import load_settings
 
 log = logging.getLogger("quickbooks_sync")
+LOG_FILE = Path("logs/quickbooks_sync.log")
+EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +57,33 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--mode", choices=("invoice_only", "dual"), default=None,
                          help="which columns to add (default: QB_SYNC_MODE)")
 
-    commands.add_parser("status", help="show the QuickBooks connection (never the tokens)")
+    run_once = commands.add_parser("run-once", help="sync once and exit (for cron)",
+                                   description="Create the QuickBooks Invoices/Bills for ready rows and write the "
+                                               "results back. Exit codes: 0 done, 1 finished with problems, "
+                                               "2 configuration error, 3 another sync is running.")
+    _run_options(run_once)
+    daemon = commands.add_parser("daemon", help="sync every --interval seconds until stopped (SIGTERM/Ctrl-C "
+                                                "finishes the batch in flight, then exits)")
+    daemon.add_argument("--interval", type=float, default=600, help="seconds between runs (default 600)")
+    daemon.add_argument("--direction", choices=("invoice", "bill"), help="only this direction")
+
+    reset = commands.add_parser("reset", help="forget a row's sync state so it is pushed again")
+    reset.add_argument("--row", required=True, metavar="KEY", help="the row's invoice number")
+    reset.add_argument("--direction", choices=("invoice", "bill"), default="invoice")
+    reset.add_argument("--force", action="store_true",
+                       help="reset even when QuickBooks already has this DocNumber (it is then adopted, not "
+                            "created twice)")
+
+    commands.add_parser("status", help="show the connection, the sync counts and the last runs (never tokens)")
     return parser
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, metavar="N", help="create at most N transactions this run")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the payloads and what each row would become; change nothing anywhere")
+    parser.add_argument("--backfill", action="store_true", help="also take rows already marked paid")
+    parser.add_argument("--direction", choices=("invoice", "bill"), help="only this direction")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +101,12 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(settings, args.mode or qb_settings.sync_mode)
         quickbooks = open_quickbooks(qb_settings, engine)
         try:
-            return {"auth": _auth, "status": _status}[args.command](quickbooks, args)
+            if args.command in ("run-once", "daemon", "reset", "status"):
+                configure_logging(settings.log_level, json_lines=True, log_file=LOG_FILE)
+                service = SyncService(settings, quickbooks, engine)
+                return {"run-once": _run_once, "daemon": _daemon, "reset": _reset,
+                        "status": _status}[args.command](service, args)
+            return _auth(quickbooks, args)
         finally:
             quickbooks.close()
     except ConfigError as exc:
@@ -109,7 +148,14 @@ def _auth(quickbooks: QuickBooks, args) -> int:
     return 0
 
 
-def _status(quickbooks: QuickBooks, _args) -> int:
+def _status(service: SyncService, _args) -> int:
+    quickbooks = service.qb
+    for direction, counts in service.counts().items():
+        print(f"{direction.value}s: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none")
+    for run in service.runs.recent(5):
+        when = dt.datetime.fromtimestamp(run.started_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        print(f"run {run.id} {when} {run.trigger} [{run.directions}] {run.status}"
+              + (f": {run.error}" if run.error else ""))
     info = quickbooks.store.info()
     if info is None:
         print(f"QuickBooks ({quickbooks.environment_label}): not connected. Run `python quickbooks_sync.py auth`.")
@@ -137,3 +183,70 @@ def _migrate(settings, mode: str) -> int:
     print(f"Added to {settings.inv_worksheet}: {', '.join(added)}" if added
           else f"{settings.inv_worksheet} already has every qb_* column for mode {mode}.")
     return 0
+
+
+class Progress:
+    """A progress line on stderr: redrawn in place on a terminal, a line per 10% otherwise."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream, self.last = stream, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not total:
+            return
+        if self.stream.isatty():
+            self.stream.write(f"\rSending to QuickBooks: {done}/{total} rows")
+            self.stream.flush()
+        elif done * 10 // total > self.last:
+            self.last = done * 10 // total
+            print(f"Sending to QuickBooks: {done}/{total} rows", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.stream.isatty():
+            self.stream.write("\n")
+
+
+def _directions(args) -> list[Direction] | None:
+    return [Direction(args.direction)] if getattr(args, "direction", None) else None
+
+
+def _run_once(service: SyncService, args) -> int:
+    progress = Progress()
+    report = service.run("cli", _directions(args), limit=args.limit, dry_run=args.dry_run,
+                         backfill=args.backfill, progress=progress)
+    progress.close()
+    if args.dry_run:
+        for item in report.planned:
+            print(json.dumps(item, ensure_ascii=False, sort_keys=True))
+    print(_summary(report))
+    return {OK: EXIT_OK, BUSY: EXIT_BUSY}.get(report.status, EXIT_PROBLEMS)
+
+
+def _summary(report) -> str:
+    counts = "; ".join(f"{name}: " + ", ".join(f"{n} {what}" for what, n in sorted(c.items()))
+                       for name, c in sorted(report.counts.items())) or "nothing to do"
+    return f"Sync {report.status}: {counts}" + (f"\n{report.error}" if report.error else "")
+
+
+def _daemon(service: SyncService, args) -> int:
+    stop = threading.Event()
+
+    def request_stop(signum, _frame):
+        log.info("Signal %d: finishing the batch in flight, then stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    log.info("Sync daemon started: a run every %.0f s", args.interval)
+    while not stop.is_set():
+        report = service.run("daemon", _directions(args), should_stop=stop.is_set)
+        log.info(_summary(report))
+        stop.wait(args.interval)
+    log.info("Sync daemon stopped")
+    return EXIT_OK
+
+
+def _reset(service: SyncService, args) -> int:
+    outcome = service.reset_row(args.row, Direction(args.direction), force=args.force)
+    print(outcome)
+    return EXIT_OK if outcome.startswith("Reset") else EXIT_PROBLEMS

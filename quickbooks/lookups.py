@@ -7,30 +7,16 @@ Order (the seed's open question 2, decided in DESIGN.md): `config/qb_customers.j
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from errors import ConfigError, WorksheetNotFound
 from quickbooks.client import QboClient
+from quickbooks.directions import load_name_map
 from quickbooks.mapping import NameIndex
 from spreadsheet.base import Sheet
 
 log = logging.getLogger(__name__)
-
-
-def load_name_map(path: Path) -> dict[str, str]:
-    """`{"sheet name": "QuickBooks DisplayName or Id"}`; a missing file is an empty map."""
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc}); it maps sheet names to QuickBooks names, "
-                          'e.g. {"Acme": "Acme Corporation"}') from None
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ConfigError(f'{path}: expected an object of names, e.g. {{"Acme": "Acme Corporation"}}')
-    return data
 
 
 def read_sheet_map(sheet: Sheet, title: str) -> dict[str, str]:

@@ -96,14 +96,14 @@ def make_plan(rows: Sequence[SheetRow], directions: DirectionMap, audits: Mappin
                            "inv_from is blank: say who issued the invoice (ACD, or the vendor billing ACD)")
                 _local_error(plan, Direction.INVOICE, row, key, message)
             continue
-        if direction not in settings.directions:
-            continue
         if direction is Direction.BILL and not settings.bills_enabled:
             if wanted and Direction.INVOICE in settings.directions:
                 cols = COLUMNS[Direction.INVOICE]
                 plan.targets.append(Target(key, row_fingerprint([row.values]),
                                            {cols.status: SKIPPED, cols.error: BILLS_OFF_NOTE}, "bill:skipped"))
                 plan.count(Direction.BILL, SKIPPED)
+            continue
+        if direction not in settings.directions:
             continue
         audit = audits.get(direction, {}).get(key) if key else None
         if audit is not None and audit.state == CREATED:

@@ -54,8 +54,9 @@ class Outcome:
 
 class Sender:
     def __init__(self, client: QboClient, audit: AuditStore, realm_id: str,
-                 progress: Callable[[int], None] = lambda n: None):
+                 progress: Callable[[int], None] = lambda n: None, should_stop: Callable[[], bool] = lambda: False):
         self.client, self.audit, self.realm_id, self.progress = client, audit, realm_id, progress
+        self.should_stop = should_stop
 
     def find_by_doc_number(self, direction: Direction, doc_numbers: Iterable[str]) -> dict[str, list[dict]]:
         """Existing transactions by DocNumber, 50 per query; names Intuit cannot query are left out."""
@@ -72,6 +73,8 @@ class Sender:
         outcome = Outcome()
         for start in range(0, len(payloads), MAX_BATCH_ITEMS):
             chunk = payloads[start:start + MAX_BATCH_ITEMS]
+            if not outcome.stopped and self.should_stop():
+                outcome.stopped = "stopped on request; the remaining rows are sent on the next run"
             if outcome.stopped:
                 outcome.unsent.extend(chunk)
                 continue

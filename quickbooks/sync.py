@@ -61,9 +61,37 @@ class SyncService:
         self.settings, self.qb, self.engine, self.clock = settings, quickbooks, engine, clock
         self.runs = RunLog(engine, clock)
 
+    def audit(self) -> AuditStore:
+        return AuditStore(self.engine, self.settings.sheet_label, self.settings.inv_worksheet, self.clock)
+
+    def counts(self) -> dict[Direction, dict[str, int]]:
+        audit = self.audit()
+        return {d: audit.state_counts(d) for d in Direction}
+
+    def reset_row(self, key: str, direction: Direction, force: bool = False) -> str:
+        """Forget a row's sync state (audit and sheet cells) so the next run pushes it again."""
+        key = key.strip()
+        doc_number = self.qb.settings.docnumber_prefix + key
+        if not force and doc_number.isascii():
+            existing = Sender(self.qb.client, self.audit(), "").find_by_doc_number(direction, [doc_number])
+            if existing.get(doc_number):
+                qb_id = existing[doc_number][0].get("Id")
+                return (f"Refused: QuickBooks already has {direction.value} {doc_number} (Id {qb_id}); pushing the row "
+                        "again would only adopt it. Use --force if you really want to reset it.")
+        forgotten = self.audit().forget(direction, [key])
+        sheet = acd.open_sheet(self.settings)
+        worksheet = sheet.worksheet(self.settings.inv_worksheet)
+        rows = worksheet.read_all()
+        headers = validate_headers(worksheet.title, rows[0] if rows else [], list(SOURCE_HEADERS), rows[1:])
+        cols = COLUMNS[direction]
+        blank = {c: "" for c in (cols.id, cols.url, cols.status, cols.error, cols.synced_at) if c and c in headers}
+        result = write_back(worksheet, rows, headers, [Target(key, None, blank)])
+        return (f"Reset {key} ({direction.value}): {forgotten} audit row(s) forgotten, {result.cells_written} "
+                "sheet cell(s) cleared; the next run pushes it again")
+
     def run(self, trigger: str = "cli", directions: list[Direction] | None = None, *, limit: int | None = None,
-            dry_run: bool = False, backfill: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> SyncReport:
+            dry_run: bool = False, backfill: bool = False, progress: Callable[[int, int], None] | None = None,
+            should_stop: Callable[[], bool] = lambda: False) -> SyncReport:
         qs = self.qb.settings
         wanted = directions or [Direction.INVOICE, *([Direction.BILL] if qs.bills_enabled else [])]
         names = [d.value for d in wanted]
@@ -74,7 +102,7 @@ class SyncService:
             return SyncReport(run_id, BUSY, error="A sync is already running; nothing was started")
         run_id = None if dry_run else self.runs.start(trigger, names)
         try:
-            report = _Run(self, run_id, holder, wanted, limit, dry_run, backfill, progress).execute()
+            report = _Run(self, run_id, holder, wanted, limit, dry_run, backfill, progress, should_stop).execute()
         except TrackerError as exc:
             log.error("Sync run %d failed: %s", run_id, exc)
             report = SyncReport(run_id, FAILED, error=str(exc))
@@ -95,8 +123,8 @@ class _Run:
     """The state of one run; `execute` walks the steps."""
 
     def __init__(self, service: SyncService, run_id: int | None, holder: str, directions: list[Direction],
-                 limit: int | None, dry_run: bool, backfill: bool, progress):
-        self.s, self.run_id, self.holder = service, run_id, holder
+                 limit: int | None, dry_run: bool, backfill: bool, progress, should_stop):
+        self.s, self.run_id, self.holder, self.should_stop = service, run_id, holder, should_stop
         self.directions, self.limit, self.dry_run, self.backfill = directions, limit, dry_run, backfill
         self.progress_cb = progress
         self.errors: list[str] = []
@@ -114,7 +142,7 @@ class _Run:
             raise SheetNeedsMigration(f"{worksheet.title} lacks the column(s) {', '.join(missing)}: run "
                                       "`python quickbooks_sync.py migrate` (it adds them at the far right)")
         sheet_rows = [SheetRow(r.pop("_row"), r) for r in rows_to_records(headers, rows[1:])]
-        audit = AuditStore(self.s.engine, sheet.label, worksheet.title, self.s.clock)
+        audit = self.s.audit()
         audits = {d: audit.load(d) for d in self.directions}
         plan = make_plan(sheet_rows, load_directions(qs.directions_file), audits, PlanSettings(
             qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.backfill, tuple(self.directions)))
@@ -125,7 +153,7 @@ class _Run:
         if self.total:
             lookups = Lookups(self.s.qb.client, qs.customers_file, sheet, qs.customers_worksheet)
             realm = self.s.qb.tokens.current().realm_id
-            sender = Sender(self.s.qb.client, audit, realm, progress=self._advance)
+            sender = Sender(self.s.qb.client, audit, realm, progress=self._advance, should_stop=self.should_stop)
             budget = [self.limit if self.limit is not None else 10 ** 9]
             for direction in self.directions:
                 if plan.candidates[direction]:
@@ -173,8 +201,10 @@ class _Run:
                 payloads.append(result)
         if len(payloads) > budget[0]:
             plan.count(direction, "pending", len(payloads) - budget[0])
+            self.total -= len(payloads) - budget[0]
             payloads = payloads[:budget[0]]
         budget[0] -= len(payloads)
+        self._advance(len(failures))
         if self.dry_run:
             planned.extend({"action": "create", "direction": direction.value, "key": p.key, "rows": p.rows,
                             "party": p.party_name, "amount": str(p.amount), "payload": p.body} for p in payloads)

@@ -1,0 +1,206 @@
+"""The sync end to end, on both sheet backends, against the QuickBooks emulator: outcomes in the sheet,
+in QuickBooks and in the audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from sqlalchemy import select
+
+import acd
+import db
+from leases import try_acquire
+from quickbooks.directions import Direction
+from quickbooks.sync import SYNC_LEASE, SyncService
+from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS, SOURCE_HEADERS
+from spreadsheet.local import LocalWorkbook
+
+QB = [*QB_INVOICE_HEADERS, *QB_BILL_HEADERS]
+
+
+def row(invoice, status, inv_from, to_client, dollars, **extra):
+    values = dict.fromkeys(SOURCE_HEADERS, "")
+    values.update(invoice=invoice, status=status, inv_from=inv_from, to_client=to_client, inv_dollars=dollars,
+                  end_client="Initech", task_descr="Python training, 3 days", job_name="PY-301",
+                  submitted_date="2026-03-02", **extra)
+    return [values[h] for h in SOURCE_HEADERS] + [""] * len(QB)
+
+
+ROWS = [
+    [*SOURCE_HEADERS, *QB],
+    row("ACD-1", "submitted", "ACD", "Globex LLC", "1500"),
+    row("ACD-2", " Pending ", "ACD", "O'Brien & Sons", "$2,345.67", notes='=HYPERLINK("http://x","y")'),
+    row("ACD-3", "draft", "ACD", "Globex LLC", "99"),
+    row("ACC-1", "pending", "Accelebrate", "ACD", "800.50"),
+    row("ACD-5", "pending", "ACD", "Unknown Client", "10"),
+    row("ACD-6", "paid", "ACD", "Initech", "700"),
+]
+
+
+@pytest.fixture(params=["local", "google"])
+def sheet_settings(request, make_settings):
+    if request.param == "local":
+        settings = make_settings()
+        LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": ROWS})
+        return settings
+    emulator = request.getfixturevalue("sheets_emulator")
+    settings = request.getfixturevalue("google_settings")()
+    emulator.add_spreadsheet(settings.google_sheet_id, sheets={"inv_tbl": ROWS})
+    return settings
+
+
+@pytest.fixture
+def make_service(connected, sheet_settings, engine, tmp_path):
+    def make(**qb_changes) -> SyncService:
+        connected.settings = dataclasses.replace(connected.settings, customers_file=tmp_path / "none.json",
+                                                 **qb_changes)
+        return SyncService(sheet_settings, connected, engine)
+    return make
+
+
+def sheet(settings) -> dict[str, dict[str, str]]:
+    rows = acd.open_sheet(settings).worksheet("inv_tbl").read_all()
+    return {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+def test_invoice_only_run_creates_writes_back_and_a_second_run_does_nothing(make_service, sheet_settings,
+                                                                             qbo_emulator, engine):
+    service = make_service()
+    report = service.run("cli")
+    assert report.status == "ok", report.error
+    created = {i["DocNumber"]: i for i in qbo_emulator.created("Invoice")}
+    assert sorted(created) == ["ACD-1", "ACD-2"]
+    assert qbo_emulator.created("Bill") == []
+
+    after = sheet(sheet_settings)
+    realm = qbo_emulator.realm_id
+    for key in ("ACD-1", "ACD-2"):
+        assert after[key]["qb_invoice_id"] == created[key]["Id"]
+        assert after[key]["qb_invoice_url"] == (f"https://app.qbo.intuit.com/app/invoice?txnId={created[key]['Id']}"
+                                                f"&companyId={realm}")
+        assert after[key]["qb_sync_status"] == "synced" and after[key]["qb_error"] == ""
+        assert after[key]["qb_synced_at"].endswith("Z")
+    assert after["ACD-2"]["notes"] == '=HYPERLINK("http://x","y")'
+    assert after["ACC-1"]["qb_sync_status"] == "skipped" and "Essentials or Plus" in after["ACC-1"]["qb_error"]
+    assert after["ACD-5"]["qb_sync_status"] == "failed"
+    assert "Customer 'Unknown Client' is not in QuickBooks" in after["ACD-5"]["qb_error"]
+    assert after["ACD-3"]["qb_sync_status"] == after["ACD-6"]["qb_sync_status"] == ""
+
+    with engine.connect() as connection:
+        audit = {r.row_key: r for r in connection.execute(select(db.qb_invoice_audit))}
+    assert audit["ACD-1"].state == "created" and audit["ACD-1"].qb_id == created["ACD-1"]["Id"]
+    assert json.loads(audit["ACD-1"].response_json)["DocNumber"] == "ACD-1"
+    assert audit["ACD-5"].state == "failed"
+
+    qbo_emulator.reset_stats()
+    second = service.run("cli")
+    assert second.status == "ok"
+    assert sorted(i["DocNumber"] for i in qbo_emulator.created("Invoice")) == ["ACD-1", "ACD-2"]
+    assert qbo_emulator.stats().get("batch", 0) == 0 and qbo_emulator.stats().get("query", 0) == 0
+    assert sheet(sheet_settings) == after
+
+
+def test_dual_mode_creates_bills_into_the_bill_columns(make_service, sheet_settings, qbo_emulator):
+    report = make_service(sync_mode="dual", enable_bills=True, default_expense_account="7").run("cli")
+    assert report.status == "ok", report.error
+    bills = qbo_emulator.created("Bill")
+    assert [b["DocNumber"] for b in bills] == ["ACC-1"]
+    after = sheet(sheet_settings)["ACC-1"]
+    assert after["qb_bill_id"] == bills[0]["Id"] and after["qb_bill_status"] == "synced"
+    assert after["qb_bill_url"].startswith("https://app.qbo.intuit.com/app/bill?txnId=")
+    assert after["qb_sync_status"] == ""
+
+
+def test_simple_start_stops_the_bill_direction_with_one_message(make_service, sheet_settings, qbo_emulator):
+    qbo_emulator.set_edition("Simple Start")
+    report = make_service(sync_mode="dual", enable_bills=True, default_expense_account="7").run("cli")
+    assert report.status == "partial"
+    assert "Essentials or Plus" in report.error
+    assert qbo_emulator.created("Bill") == []
+    assert sheet(sheet_settings)["ACC-1"]["qb_bill_status"] == "", "no per-row error for an edition problem"
+    assert len(qbo_emulator.created("Invoice")) == 2
+
+
+def test_dry_run_changes_nothing(make_service, sheet_settings, qbo_emulator, engine):
+    before = sheet(sheet_settings)
+    report = make_service().run("cli", dry_run=True)
+    assert report.status == "ok"
+    creates = {p["key"]: p for p in report.planned if p["action"] == "create"}
+    assert sorted(creates) == ["ACD-1", "ACD-2"]
+    assert creates["ACD-2"]["payload"]["Line"][0]["Amount"] == 2345.67
+    assert any(p["action"] == "error" and p["key"] == "ACD-5" for p in report.planned)
+    assert sheet(sheet_settings) == before
+    assert qbo_emulator.created("Invoice") == []
+    with engine.connect() as connection:
+        assert connection.execute(select(db.qb_invoice_audit)).all() == []
+        assert connection.execute(select(db.sync_runs)).all() == []
+
+
+def test_backfill_also_takes_paid_rows(make_service, qbo_emulator):
+    make_service().run("cli", backfill=True)
+    assert "ACD-6" in {i["DocNumber"] for i in qbo_emulator.created("Invoice")}
+
+
+def test_limit_caps_the_creates(make_service, qbo_emulator):
+    report = make_service().run("cli", limit=1)
+    assert len(qbo_emulator.created("Invoice")) == 1
+    assert report.counts["invoice"]["pending"] == 1
+
+
+def test_a_second_concurrent_run_is_refused(make_service, qbo_emulator, engine):
+    assert try_acquire(engine, SYNC_LEASE, "another-process", ttl=60)
+    report = make_service().run("manual")
+    assert report.status == "busy" and "already running" in report.error
+    assert qbo_emulator.created("Invoice") == []
+
+
+def test_missing_qb_columns_stop_before_writing(make_settings, make_service, qbo_emulator):
+    settings = make_settings(local_sheet_path=make_settings().local_sheet_path.with_name("bare.xlsx"))
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": [r[:len(SOURCE_HEADERS)] for r in ROWS]})
+    service = make_service()
+    service.settings = settings
+    report = service.run("cli")
+    assert report.status == "failed"
+    assert "run `python quickbooks_sync.py migrate`" in report.error
+    assert qbo_emulator.created("Invoice") == []
+
+
+def test_lost_responses_are_recovered_without_duplicates(make_service, sheet_settings, qbo_emulator):
+    qbo_emulator.inject("drop_after_commit", count=100, match="batch")
+    first = make_service().run("cli")
+    assert first.status == "partial" and "stay 'sending'" in first.error
+    qbo_emulator.clear_faults()
+    second = make_service().run("cli")
+    assert second.status == "ok", second.error
+    assert sorted(qbo_emulator.docnumber_counts("Invoice").values()) == [1, 1]
+    after = sheet(sheet_settings)
+    assert after["ACD-1"]["qb_invoice_id"] and after["ACD-2"]["qb_invoice_id"]
+
+
+def test_rows_moved_during_the_run_get_their_own_results(make_service, sheet_settings, qbo_emulator):
+    ws = acd.open_sheet(sheet_settings).worksheet("inv_tbl")
+
+    def person_inserts_rows_above(done, total):
+        if done == total and total:
+            from spreadsheet import CellUpdate
+
+            rows = ws.read_all()
+            shifted = [rows[0], row("NEW-1", "draft", "ACD", "Initech", "5"), *rows[1:]]
+            ws.write_cells([CellUpdate(r, c, v) for r, line in enumerate(shifted, 1) for c, v in enumerate(line, 1)])
+
+    make_service().run("cli", progress=person_inserts_rows_above)
+    after = sheet(sheet_settings)
+    created = {i["DocNumber"]: i["Id"] for i in qbo_emulator.created("Invoice")}
+    assert after["ACD-1"]["qb_invoice_id"] == created["ACD-1"]
+    assert after["ACD-2"]["qb_invoice_id"] == created["ACD-2"]
+    assert after["NEW-1"]["qb_invoice_id"] == ""
+
+
+def test_reset_refuses_when_quickbooks_has_the_number(make_service, sheet_settings, qbo_emulator):
+    service = make_service()
+    service.run("cli")
+    assert service.reset_row("ACD-1", Direction.INVOICE).startswith("Refused")
+    assert service.reset_row("ACD-5", Direction.INVOICE).startswith("Reset ACD-5")
+    assert sheet(sheet_settings)["ACD-5"]["qb_sync_status"] == ""
