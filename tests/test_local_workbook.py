@@ -61,7 +61,7 @@ def test_a_writer_killed_at_any_moment_never_corrupts_the_workbook(tmp_path):
         child.send_signal(signal.SIGKILL)
         child.wait()
         rows = LocalWorkbook(path).worksheet("inv_tbl").read_all()
-        stamps = {row[2] for row in rows[1:]}
+        stamps = {row[2] if len(row) > 2 else "" for row in rows[1:]}
         assert len(stamps) == 1, "a write landed only partly"
         assert len(rows) == 2003
 
