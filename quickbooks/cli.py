@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_once = commands.add_parser("run-once", help="sync once and exit (for cron)",
                                    description="Create the QuickBooks Invoices/Bills for ready rows and write the "
-                                               "results back. Exit codes: 0 done, 1 finished with problems, "
+                                               "results back. Exit codes: 0 the run completed (rows QuickBooks "
+                                               "refused are marked failed in the sheet), 1 the run could not "
+                                               "finish (QuickBooks unreachable, reconnect needed, sheet problem), "
                                                "2 configuration error, 3 another sync is running.")
     _run_options(run_once)
     daemon = commands.add_parser("daemon", help="sync every --interval seconds until stopped (SIGTERM/Ctrl-C "
