@@ -11,7 +11,6 @@ QuickBooks requests, Sheets requests, wall time, peak Python memory (tracemalloc
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import tempfile
 import time

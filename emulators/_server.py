@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 from dataclasses import dataclass, field
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -48,3 +50,16 @@ def serve_in_thread(wsgi_app, port: int = 0) -> RunningServer:
                               name=f"emulator-{server.server_port}", daemon=True)
     thread.start()
     return RunningServer(server, thread)
+
+
+def serve_until_stopped(server: RunningServer) -> None:
+    """Block until Ctrl-C or SIGTERM, then stop the server (the emulators' command-line mode)."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

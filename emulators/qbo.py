@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import signal
 import socket
 import sys
 import threading
@@ -38,7 +37,7 @@ from typing import Callable
 
 from werkzeug.wrappers import Request, Response
 
-from emulators._server import RunningServer, serve_in_thread
+from emulators._server import RunningServer, serve_in_thread, serve_until_stopped
 from emulators.qbo_batch import run_batch, with_invoice_link
 from emulators.qbo_control import control
 from emulators.qbo_faults import (HTML_502, UNSUPPORTED, QboFault, auth_failed_body, business_fault, decode_utf8, dumps,
@@ -446,15 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                          ("revoke URL", f"{server.url}{REVOKE_PATH}"), ("API base URL", server.url),
                          ("stats", f"{server.url}/__emulator__/stats")):
         print(f"  {label + ':':15s}{value}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_stopped(server)
     return 0
 
 

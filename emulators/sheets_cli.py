@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import tempfile
-import time
 
+from emulators._server import serve_until_stopped
 from emulators.sheets import DEMO_SPREADSHEET_ID, demo_emulator
 
 
@@ -46,15 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  spreadsheet id:      {DEMO_SPREADSHEET_ID} (tab inv_tbl)", flush=True)
     print(f"  service-account key: {key_path}", flush=True)
     print(f"  stats:               {server.url}/__emulator__/stats", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(server)
     finally:
-        server.stop()
         if not args.key_file:
             os.unlink(key_path)
     return 0

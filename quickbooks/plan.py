@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 from quickbooks.audit import CREATED, FAILED, SENDING, AuditRow
 from quickbooks.directions import Direction, DirectionMap
-from quickbooks.mapping import RowError, SheetRow, group_rows
+from quickbooks.mapping import SheetRow, group_rows
 from quickbooks.writeback import Target, row_fingerprint
 
 SYNCED, FAILED_STATUS, SKIPPED = "synced", "failed", "skipped"

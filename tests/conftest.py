@@ -45,11 +45,8 @@ def sheets_emulator():
     from emulators.sheets import SheetsEmulator
 
     emulator = SheetsEmulator()
-    server = emulator.start()
-    try:
+    with emulator.start():
         yield emulator
-    finally:
-        server.stop()
 
 
 @pytest.fixture

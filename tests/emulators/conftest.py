@@ -119,3 +119,7 @@ def api(emulator):
 
     yield call
     session.close()
+
+
+# The QuickBooks emulator's fixtures live beside its helpers; importing them here makes them visible to pytest.
+from tests.emulators.qbo_helpers import make_qbo, qbo, qbo_api, qbo_clock  # noqa: E402,F401

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulators.conftest_qbo import (Api, bill_body, invoice_body, make_qbo, qbo, qbo_api,  # noqa: F401
-                                          qbo_clock)
+from tests.emulators.qbo_helpers import Api, bill_body, invoice_body
 
 
 def only_error(answer) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.emulators.conftest_qbo import (Api, invoice_body, make_qbo, qbo, qbo_api, qbo_clock)  # noqa: F401
+from tests.emulators.qbo_helpers import Api, invoice_body
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from tests.emulators.conftest_qbo import (REDIRECT_URI, SCOPE, Api, consent, make_qbo, qbo, qbo_api,  # noqa: F401
-                                          qbo_clock, query_params)
+from tests.emulators.qbo_helpers import REDIRECT_URI, SCOPE, consent, query_params
 
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
 

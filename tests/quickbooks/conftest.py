@@ -23,11 +23,8 @@ def qbo_emulator():
     from emulators.qbo import QboEmulator
 
     emulator = QboEmulator(redirect_uris=(REDIRECT_URI,))
-    server = emulator.start()
-    try:
+    with emulator.start():
         yield emulator
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import db
 from leases import try_acquire
 from quickbooks.sync import SYNC_LEASE
 from quickbooks.tokens import TokenSet, TokenStore
-from sankey_helpers import QB_INVOICE_HEADERS, SOURCE_HEADERS
+from sankey_helpers import SOURCE_HEADERS
 from settings import Settings
 from spreadsheet.local import LocalWorkbook
 
