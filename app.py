@@ -19,8 +19,12 @@ from werkzeug.serving import is_running_from_reloader
 import db
 from errors import TrackerError
 from logging_setup import configure_logging
+from auth import init_auth
 from quickbooks.connection import open_quickbooks
-from quickbooks.settings import QbSettings, ensure_local_token_key, load_qb_settings
+from quickbooks.sync import SyncService
+from quickbooks.web import init_oauth_routes
+from local_secrets import announce_generated, ensure_local_secrets
+from quickbooks.settings import QbSettings, load_qb_settings
 from settings import Settings, load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -51,22 +55,21 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
         update_title=None,
     )
     server = app.server
+    sync = SyncService(settings, quickbooks, engine)
     server.extensions["quickbooks"] = quickbooks
-    server.config.update(
-        TRACKER_SETTINGS=settings,
-        TRACKER_ENGINE=engine,
-        SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-    )
+    server.extensions["sync"] = sync
+    server.config.update(TRACKER_SETTINGS=settings, TRACKER_ENGINE=engine, SECRET_KEY=settings.secret_key)
     app.layout = _shell
     server.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
+    init_auth(server, settings.admin_username, settings.admin_password_hash,
+              secure_cookie=settings.cookie_secure or not qb_settings.is_local)
+    init_oauth_routes(server, quickbooks)
 
     wanted = settings.scheduler_enabled if start_scheduler is None else start_scheduler
     if wanted and (not settings.debug or is_running_from_reloader()):
         from scheduler import start_scheduler as start
 
-        server.extensions["tracker_scheduler"] = start(settings, engine)
+        server.extensions["tracker_scheduler"] = start(settings, engine, sync)
     return app
 
 
@@ -89,10 +92,8 @@ def __getattr__(name: str):
 
 
 def load_all_settings() -> tuple[Settings, QbSettings]:
-    """Settings for a real start: in QB_ENV=local a missing QB_TOKEN_KEY is generated into .env first."""
-    if ensure_local_token_key():
-        log.warning("QB_TOKEN_KEY was missing: generated one into .env (fine for QB_ENV=local; set your own "
-                    "for sandbox or production)")
+    """Settings for a real start: in QB_ENV=local, missing secrets are generated into .env first."""
+    announce_generated(ensure_local_secrets())
     return load_settings(), load_qb_settings()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from dotenv import dotenv_values
+from werkzeug.security import generate_password_hash
 
 from errors import ConfigError
 
@@ -46,6 +47,9 @@ class Settings:
     debug: bool = False
     log_level: str = "INFO"
     secret_key: str = field(default="", repr=False)
+    admin_username: str = "admin"
+    admin_password_hash: str = field(default="", repr=False)
+    cookie_secure: bool = False
 
     @property
     def sheet_label(self) -> str:
@@ -141,6 +145,13 @@ def text(raw: str) -> str:
     return raw.strip()
 
 
+def parse_password_hash(raw: str) -> str:
+    value = raw.strip()
+    if not value.startswith(("scrypt:", "pbkdf2:")):
+        raise ValueError("expected a hash from werkzeug.security.generate_password_hash (scrypt:... or pbkdf2:...)")
+    return value
+
+
 # variable -> (field name, parser). The defaults are the dataclass defaults above.
 _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "SHEET_BACKEND": ("sheet_backend", parse_choice(SHEET_BACKENDS)),
@@ -161,6 +172,10 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "DEBUG": ("debug", parse_bool),
     "LOG_LEVEL": ("log_level", parse_log_level),
     "SECRET_KEY": ("secret_key", text),
+    "ADMIN_USERNAME": ("admin_username", text),
+    "ADMIN_PASSWORD": ("admin_password_hash", lambda raw: generate_password_hash(raw.strip())),
+    "ADMIN_PASSWORD_HASH": ("admin_password_hash", parse_password_hash),
+    "SESSION_COOKIE_SECURE": ("cookie_secure", parse_bool),
 }
 
 SETTING_NAMES = tuple(_FIELDS)

@@ -171,6 +171,13 @@ class QboEmulator:
         with self._lock:
             self.oauth.revoke_all()
 
+    def register_redirect_uri(self, uri: str) -> None:
+        """Add a redirect URI, as an admin does on the app's page at Intuit (the demo app registers its own)."""
+        with self._lock:
+            if uri not in self.redirect_uris:
+                self.redirect_uris = (*self.redirect_uris, uri)
+                self.oauth.redirect_uris = self.redirect_uris
+
     def issue_tokens(self) -> dict:
         """Tokens as if the consent flow had run (access_token, refresh_token, realm_id, ...)."""
         with self._lock:

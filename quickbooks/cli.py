@@ -24,7 +24,8 @@ from quickbooks.connection import QuickBooks, open_quickbooks
 from quickbooks.oauth import disconnect, finish_connect, start_connect
 from quickbooks.directions import Direction
 from quickbooks.runs import BUSY, OK
-from quickbooks.settings import ensure_local_token_key, load_qb_settings
+from local_secrets import announce_generated, ensure_local_secrets
+from quickbooks.settings import load_qb_settings
 from quickbooks.sync import SyncService
 from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS
 from settings import load_settings
@@ -93,9 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        if ensure_local_token_key():
-            log.warning("QB_TOKEN_KEY was missing: generated one into .env (fine for QB_ENV=local; "
-                        "set your own for sandbox or production)")
+        announce_generated(ensure_local_secrets())
         qb_settings = load_qb_settings()
         engine = db.make_engine(settings.database_url)
         db.upgrade(engine)

@@ -30,6 +30,7 @@ class QuickBooks:
     tokens: TokenManager
     client: QboClient
     emulator_server: RunningServer | None = field(default=None, repr=False)
+    emulator: object | None = field(default=None, repr=False)   # the QboEmulator in local mode
 
     def close(self) -> None:
         if self.emulator_server is not None:
@@ -42,7 +43,7 @@ class QuickBooks:
 
 def open_quickbooks(settings: QbSettings, engine: Engine, *, redirect_uris: Sequence[str] = ()) -> QuickBooks:
     """Assemble the connection; in local mode start the emulator accepting `redirect_uris` (plus the CLI's)."""
-    server = None
+    server = emulator = None
     if settings.is_local and not settings.endpoints_ready:
         from emulators.qbo import QboEmulator
 
@@ -61,4 +62,4 @@ def open_quickbooks(settings: QbSettings, engine: Engine, *, redirect_uris: Sequ
             server.stop()
         raise
     tokens = TokenManager(store, oauth.refresh)
-    return QuickBooks(settings, store, oauth, tokens, QboClient(settings, tokens), server)
+    return QuickBooks(settings, store, oauth, tokens, QboClient(settings, tokens), server, emulator)

@@ -70,6 +70,9 @@ class QbSettings:
     directions_file: Path = Path("config/qb_directions.json")
     customers_file: Path = Path("config/qb_customers.json")
     customers_worksheet: str = "qb_customers"
+    web_redirect_uri: str = ""
+    sync_interval_seconds: float = 600.0
+    bill_sync_interval_seconds: float = 3600.0
 
     @property
     def is_local(self) -> bool:
@@ -167,6 +170,9 @@ _FIELDS = {
     "QB_DIRECTIONS_FILE": ("directions_file", lambda raw: Path(raw.strip())),
     "QB_CUSTOMERS_FILE": ("customers_file", lambda raw: Path(raw.strip())),
     "QB_CUSTOMERS_WORKSHEET": ("customers_worksheet", text),
+    "QB_WEB_REDIRECT_URI": ("web_redirect_uri", parse_url),
+    "QB_SYNC_INTERVAL": ("sync_interval_seconds", parse_positive_float),
+    "QB_BILL_SYNC_INTERVAL": ("bill_sync_interval_seconds", parse_positive_float),
 }
 
 QB_SETTING_NAMES = tuple(_FIELDS)
@@ -215,23 +221,3 @@ def _secure_or_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def ensure_local_token_key(env_file: str | Path = DEFAULT_ENV_FILE, environ: Mapping[str, str] | None = None) -> str | None:
-    """In local mode without QB_TOKEN_KEY, generate one into `env_file` (with a warning); return it if made."""
-    env = read_environment(environ, env_file)
-    if env.get("QB_TOKEN_KEY", "").strip():
-        return None
-    try:
-        if parse_env(env.get("QB_ENV", "local") or "local") != "local":
-            return None
-    except ValueError:
-        return None  # load_qb_settings reports the bad QB_ENV
-    key = Fernet.generate_key().decode()
-    path = Path(env_file)
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    separator = "" if not existing or existing.endswith("\n") else "\n"
-    path.write_text(existing + separator + "# Generated for QB_ENV=local; set your own in production.\n"
-                    f"QB_TOKEN_KEY={key}\n", encoding="utf-8")
-    path.chmod(0o600)
-    return key

@@ -32,7 +32,7 @@ def _env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GOOGLE_", "SHEET_", "LOCAL_", "DATABASE_", "QB_"))}
     env.update(LOCAL_SHEET_PATH=str(tmp_path / "book.xlsx"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
-               SECRET_KEY="test", QB_TOKEN_KEY=KEY, **extra)
+               SECRET_KEY="test", QB_TOKEN_KEY=KEY, ADMIN_PASSWORD="test-admin", **extra)
     return env
 
 
@@ -53,7 +53,7 @@ def test_python_app_py_serves_the_demo_and_takes_a_snapshot(tmp_path):
         child.terminate()
         child.wait(timeout=10)
     output = log_file.read_text()
-    assert "Scheduler started with jobs: daily_snapshot_worker" in output
+    assert "Scheduler started with jobs: daily_snapshot_worker, qb_sync_invoices" in output
     assert "snapshot of inv_tbl: 150 rows" in output
     assert (tmp_path / "book.xlsx").exists()
 
@@ -88,7 +88,10 @@ def test_scheduler_is_off_when_disabled_and_in_the_reloader_parent(make_settings
     scheduler = child.server.extensions["tracker_scheduler"]
     try:
         assert scheduler.running
-        assert [job.id for job in scheduler.get_jobs()] == ["daily_snapshot_worker"]
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert sorted(jobs) == ["daily_snapshot_worker", "qb_sync_invoices"]
+        sync_job = jobs["qb_sync_invoices"]
+        assert (sync_job.coalesce, sync_job.max_instances, sync_job.misfire_grace_time) == (True, 1, 600)
     finally:
         scheduler.shutdown(wait=True)
 

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from errors import ConfigError
-from quickbooks.settings import ensure_local_token_key, load_qb_settings
+from quickbooks.settings import load_qb_settings
 
 KEY = Fernet.generate_key().decode()
 
@@ -50,14 +50,3 @@ def test_problems_are_named(environ, expected):
 def test_secrets_stay_out_of_the_repr():
     settings = load_qb_settings(environ={"QB_CLIENT_SECRET": "s3cr3t-value", "QB_TOKEN_KEY": KEY}, env_file=None)
     assert "s3cr3t-value" not in repr(settings) and KEY not in repr(settings)
-
-
-def test_a_local_token_key_is_generated_once_into_dotenv(tmp_path):
-    env_file = tmp_path / ".env"
-    env_file.write_text("PORT=8050")
-    key = ensure_local_token_key(env_file, environ={})
-    assert key and ensure_local_token_key(env_file, environ={}) is None
-    assert load_qb_settings(environ={}, env_file=env_file).token_key == key
-    assert env_file.read_text().startswith("PORT=8050\n")
-    assert oct(env_file.stat().st_mode & 0o777) == "0o600"
-    assert ensure_local_token_key(tmp_path / "other.env", environ={"QB_ENV": "production"}) is None

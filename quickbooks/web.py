@@ -1,0 +1,53 @@
+"""The web side of connecting QuickBooks: /qbo/connect starts OAuth, /qbo/callback finishes it.
+
+Both routes sit behind the admin login (auth.py). `state` lives in the admin's signed session and is used
+once. The outcome, good or bad, is put in the session and shown on /admin; stored tokens change only on
+success. In demo mode the app registers its own callback address with the bundled emulator, as an admin
+registers it at Intuit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, redirect, request, session, url_for
+
+from errors import TrackerError
+from quickbooks.connection import QuickBooks
+from quickbooks.oauth import OAuthClient, finish_connect, start_connect
+
+log = logging.getLogger(__name__)
+FLASH_KEY = "admin_flash"
+
+
+def flash(kind: str, message: str) -> None:
+    session[FLASH_KEY] = {"kind": kind, "message": message}
+
+
+def pop_flash() -> dict | None:
+    return session.pop(FLASH_KEY, None)
+
+
+def init_oauth_routes(server: Flask, quickbooks: QuickBooks) -> None:
+    def client() -> OAuthClient:
+        redirect_uri = quickbooks.settings.web_redirect_uri or url_for("qbo_callback", _external=True)
+        if quickbooks.emulator is not None:
+            quickbooks.emulator.register_redirect_uri(redirect_uri)
+        return OAuthClient(quickbooks.settings, redirect_uri=redirect_uri)
+
+    @server.route("/qbo/connect")
+    def qbo_connect():
+        return redirect(start_connect(client(), session))
+
+    @server.route("/qbo/callback", endpoint="qbo_callback")
+    def qbo_callback():
+        try:
+            result = finish_connect(client(), quickbooks.store, session, request.args.to_dict(),
+                                    expected_realm=quickbooks.settings.realm_id)
+            company = quickbooks.client.company_info().get("CompanyName", "")
+            quickbooks.store.set_company_name(company)
+            flash("success", f"QuickBooks connected: {company or 'company'} (realm {result.realm_id}).")
+        except TrackerError as exc:
+            log.warning("QuickBooks connect refused: %s", exc)
+            flash("danger", str(exc))
+        return redirect("/admin")
