@@ -14,7 +14,7 @@ import pandas as pd
 
 from demo_data import demo_inv_tbl
 from settings import Settings, load_settings
-from sankey_helpers import SOURCE_HEADERS, HeaderMap, rows_to_records, validate_headers
+from sankey_helpers import QB_HEADERS, SOURCE_HEADERS, HeaderMap, rows_to_records, validate_headers
 from spreadsheet.base import Sheet, Worksheet
 from spreadsheet.google import GoogleSheet
 from spreadsheet.local import LocalWorkbook
@@ -45,8 +45,13 @@ def open_sheet(settings: Settings) -> Sheet:
     path = settings.local_sheet_path
     if not path.exists():
         log.warning("No workbook at %s: creating one with %d demo rows", path, settings.demo_rows)
-        return LocalWorkbook.create(path, {settings.inv_worksheet: demo_inv_tbl(settings.demo_rows)})
+        return LocalWorkbook.create(path, {settings.inv_worksheet: _sync_ready(demo_inv_tbl(settings.demo_rows))})
     return LocalWorkbook(path)
+
+
+def _sync_ready(rows: list[list[str]]) -> list[list[str]]:
+    """The demo table with the qb_* columns already added (as `quickbooks_sync.py migrate` would)."""
+    return [rows[0] + list(QB_HEADERS), *(row + [""] * len(QB_HEADERS) for row in rows[1:])]
 
 
 def read_table(worksheet: Worksheet, required: list[str] | tuple[str, ...] = tuple(SOURCE_HEADERS)) -> Table:

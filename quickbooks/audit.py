@@ -85,6 +85,15 @@ class AuditStore:
                                       .group_by(table.c.state)).all()
         return {state: count for state, count in rows}
 
+    def failed(self, direction: Direction, limit: int = 200) -> list[AuditRow]:
+        """The most recently failed rows of this direction, newest first."""
+        table = self.table(direction)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(*[table.c[f] for f in AuditRow.__dataclass_fields__])
+                                      .where(*self._where(table), table.c.state == FAILED)
+                                      .order_by(table.c.updated_at.desc()).limit(limit)).all()
+        return [AuditRow(**row._mapping) for row in rows]
+
     def record_intents(self, direction: Direction, intents: list[dict]) -> None:
         """Commit `sending` rows (key, request_id, payload_hash, payload_json, fingerprint, ...) before any send."""
         self._upsert(direction, [{**intent, "state": SENDING, "error": None} for intent in intents],

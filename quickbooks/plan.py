@@ -18,6 +18,7 @@ from quickbooks.mapping import SheetRow, group_rows
 from quickbooks.writeback import Target, row_fingerprint
 
 SYNCED, FAILED_STATUS, SKIPPED = "synced", "failed", "skipped"
+IN_SYNC = "already_synced"   # created by an earlier run; `synced` counts this run's creates
 BILLS_OFF_NOTE = ("Skipped: Bills are off (QB_SYNC_MODE=invoice_only). Creating Bills needs QuickBooks Online "
                   "Essentials or Plus and QB_SYNC_MODE=dual with QB_ENABLE_BILLS=true")
 
@@ -109,7 +110,7 @@ def make_plan(rows: Sequence[SheetRow], directions: DirectionMap, audits: Mappin
         if audit is not None and audit.state == CREATED:
             fingerprint = None if settings.group_by_invoice else audit.row_fingerprint
             plan.targets.append(Target(key, fingerprint, created_cells(direction, audit), f"{direction.value}:synced"))
-            plan.count(direction, SYNCED)
+            plan.count(direction, IN_SYNC)
             continue
         if not wanted or row.get(COLUMNS[direction].id).strip():
             continue  # not ready, or given a QuickBooks id by someone else: leave it alone

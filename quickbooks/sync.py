@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -61,6 +62,25 @@ class SyncService:
         self.settings, self.qb, self.engine, self.clock = settings, quickbooks, engine, clock
         self.runs = RunLog(engine, clock)
 
+    def start_in_background(self, trigger: str = "manual") -> bool:
+        """Take the lease here (so the answer is certain), then run in a thread; False if a run holds it."""
+        holder = new_holder(f"sync:{trigger}")
+        if not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
+            return False
+
+        def work():
+            try:
+                self.run(trigger, lease_holder=holder)
+            except Exception:  # recorded in sync_runs by run(); the web process must not die of it
+                log.exception("Background sync failed")
+
+        threading.Thread(target=work, name=f"sync-{trigger}", daemon=True).start()
+        return True
+
+    def running(self) -> str | None:
+        """Who holds the sync lease now, if anyone."""
+        return holder_of(self.engine, SYNC_LEASE, self.clock)
+
     def audit(self) -> AuditStore:
         return AuditStore(self.engine, self.settings.sheet_label, self.settings.inv_worksheet, self.clock)
 
@@ -91,12 +111,13 @@ class SyncService:
 
     def run(self, trigger: str = "cli", directions: list[Direction] | None = None, *, limit: int | None = None,
             dry_run: bool = False, backfill: bool = False, progress: Callable[[int, int], None] | None = None,
-            should_stop: Callable[[], bool] = lambda: False) -> SyncReport:
+            should_stop: Callable[[], bool] = lambda: False, lease_holder: str | None = None) -> SyncReport:
+        """One run; `lease_holder` is given when the caller already took the lease (see `start_in_background`)."""
         qs = self.qb.settings
         wanted = directions or [Direction.INVOICE, *([Direction.BILL] if qs.bills_enabled else [])]
         names = [d.value for d in wanted]
-        holder = new_holder(f"sync:{trigger}")
-        if not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
+        holder = lease_holder or new_holder(f"sync:{trigger}")
+        if lease_holder is None and not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
             other = holder_of(self.engine, SYNC_LEASE, self.clock)
             run_id = self.runs.record_busy(trigger, names, other)
             return SyncReport(run_id, BUSY, error="A sync is already running; nothing was started")
@@ -114,7 +135,7 @@ class SyncService:
             release(self.engine, SYNC_LEASE, holder)
         if run_id is not None:
             self.runs.finish(run_id, report.status, report.counts, report.error)
-        log.info("Sync run %d (%s%s) %s: %s%s", run_id, trigger, ", dry run" if dry_run else "", report.status,
+        log.info("Sync run %s (%s%s) %s: %s%s", run_id or "-", trigger, ", dry run" if dry_run else "", report.status,
                  report.counts, f"; {report.error}" if report.error else "")
         return report
 

@@ -61,3 +61,25 @@ def google_settings(sheets_emulator, make_settings, tmp_path):
         return make_settings(**{**fields, **overrides})
 
     return make
+
+
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
+@pytest.fixture(scope="session")
+def tracker_app(tmp_path_factory):
+    """One app per test process (Dash's page registry is global); tests point its settings at their files."""
+    from cryptography.fernet import Fernet
+    from werkzeug.security import generate_password_hash
+
+    from app import create_app
+    from quickbooks.settings import QbSettings
+
+    folder = tmp_path_factory.mktemp("app")
+    settings = Settings(local_sheet_path=folder / "book.xlsx", database_url=f"sqlite:///{folder / 'db.sqlite'}",
+                        scheduler_enabled=False, secret_key="test", demo_rows=150,
+                        admin_password_hash=generate_password_hash(ADMIN_PASSWORD))
+    app = create_app(settings, QbSettings(token_key=Fernet.generate_key().decode(), max_attempts=2,
+                                          backoff_max_seconds=0.05))
+    yield app
+    app.server.extensions["quickbooks"].close()

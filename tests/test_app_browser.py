@@ -6,24 +6,9 @@ import dataclasses
 
 import pytest
 
-from app import create_app
 from spreadsheet.local import LocalWorkbook
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def tracker_app(tmp_path_factory):
-    """One app per test process (Dash's page registry is global); tests swap its settings."""
-    from cryptography.fernet import Fernet
-
-    from quickbooks.settings import QbSettings
-    from settings import Settings
-
-    folder = tmp_path_factory.mktemp("app")
-    settings = Settings(local_sheet_path=folder / "book.xlsx", database_url=f"sqlite:///{folder / 'db.sqlite'}",
-                        scheduler_enabled=False, secret_key="test", demo_rows=150)
-    return create_app(settings, QbSettings(token_key=Fernet.generate_key().decode()))
 
 
 @pytest.fixture
@@ -32,6 +17,7 @@ def use_settings(tracker_app, tmp_path):
         settings = dataclasses.replace(tracker_app.server.config["TRACKER_SETTINGS"],
                                        local_sheet_path=tmp_path / "book.xlsx", **changes)
         tracker_app.server.config["TRACKER_SETTINGS"] = settings
+        tracker_app.server.extensions["sync"].settings = settings
         return settings
 
     return use

@@ -1,0 +1,192 @@
+"""QuickBooks admin: connection, counts per direction, Sync now with progress, failed rows, preview, history.
+
+Everything shown comes from the database through quickbooks/admin_view.py, polled every two seconds, so
+every worker process and browser tab agrees. Every callback here has `admin-` outputs, which the login
+guard in auth.py checks before Dash runs it; the layout itself also asks for the login.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, callback, dcc, html, no_update
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from auth import is_admin
+from errors import TrackerError
+from quickbooks import admin_view as view
+from quickbooks.oauth import disconnect
+from quickbooks.web import pop_flash
+
+dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
+
+POLL_MS = 2000
+BADGE = {"LOCAL EMULATOR": "warning", "SANDBOX": "info", "PRODUCTION": "success"}
+
+
+def _sync():
+    return current_app.extensions["sync"]
+
+
+def layout(**_query):
+    if not is_admin():
+        return dbc.Alert(["The QuickBooks admin page needs the admin login. ",
+                          html.A("Log in", href="/login?next=/admin", id="admin-login-link")], color="warning")
+    flash = pop_flash()
+    return html.Div([
+        html.Div(dbc.Alert(flash["message"], color=flash["kind"], id="admin-flash", dismissable=True) if flash else None,
+                 id="admin-flash-area"),
+        dcc.Interval(id="admin-poll", interval=POLL_MS),
+        html.Div(id="admin-db-busy"),
+        dbc.Row([
+            dbc.Col(dbc.Card([dbc.CardHeader("QuickBooks connection"), dbc.CardBody([
+                html.Div(id="admin-connection"),
+                dbc.Button("Connect QuickBooks", href="/qbo/connect", external_link=True, color="primary",
+                           id="admin-connect", className="me-2"),
+                dcc.ConfirmDialogProvider(
+                    dbc.Button("Disconnect", color="danger", outline=True, id="admin-disconnect-btn"),
+                    id="admin-disconnect",
+                    message="Disconnect QuickBooks? The grant is revoked at Intuit and the stored tokens deleted; "
+                            "syncing stops until someone connects again."),
+            ])]), md=6),
+            dbc.Col(dbc.Card([dbc.CardHeader("Sync"), dbc.CardBody([
+                dbc.Button("Sync now", id="admin-sync-now", color="primary", className="me-2"),
+                dbc.Button("Preview next run", id="admin-preview-btn", color="secondary", outline=True),
+                html.Div(id="admin-sync-message", className="mt-2"),
+                dbc.Progress(id="admin-progress", value=0, className="mt-2", style={"height": "1.4rem"}),
+                html.Div(id="admin-last-runs", className="small text-muted mt-2"),
+            ])]), md=6),
+        ], className="mb-3"),
+        dbc.Row(id="admin-counts", className="mb-3"),
+        html.H5("Failed rows"),
+        html.Div(id="admin-failed", className="mb-4"),
+        html.H5("Preview: what the next run would send"),
+        dcc.Loading(html.Div(id="admin-preview", children=html.P("Press \"Preview next run\".",
+                                                                 className="text-muted"))),
+        html.H5("Recent runs", className="mt-4"),
+        dcc.Graph(id="admin-runs-chart", config={"displaylogo": False}),
+    ])
+
+
+def _connection_card(conn: view.ConnectionView):
+    badge = dbc.Badge(conn.environment, color=BADGE.get(conn.environment, "secondary"), id="admin-env-badge",
+                      className="mb-2")
+    if not conn.connected:
+        return [badge, html.P("Not connected.", id="admin-connection-state")]
+    lines = [badge, html.P([html.Strong(conn.company or "Connected company"), f" (realm {conn.realm_id})"],
+                           id="admin-connection-state"),
+             html.P(f"Access token until {conn.access_expires}; refresh token until {conn.refresh_expires}.",
+                    className="small text-muted")]
+    if conn.problem:
+        lines.append(dbc.Alert(f"Reconnect needed: {conn.problem}", color="danger", id="admin-reconnect"))
+    elif conn.reconnect_soon:
+        lines.append(dbc.Alert("The refresh token ends within a week: reconnect soon.", color="warning"))
+    return lines
+
+
+def _counts(summary: dict) -> list:
+    cols = []
+    for direction, counts in summary.items():
+        items = [html.Li(f"{name}: {counts[name]}", id=f"admin-count-{direction.value}-{name.replace(' ', '-')}")
+                 for name in ("pending", "synced", "failed", "skipped", "awaiting writeback")]
+        cols.append(dbc.Col(dbc.Card([dbc.CardHeader(f"{direction.value.capitalize()}s"), dbc.CardBody([
+            html.Ul(items, className="mb-2"),
+            html.Div(f"Last run: {counts['last_run']}", className="small"),
+            html.Div(f"Last successful sync: {counts['last_success']}", className="small"),
+        ])]), md=6))
+    return cols
+
+
+def _failed_table(rows: list[dict]):
+    if not rows:
+        return html.P("No failed rows.", className="text-muted", id="admin-no-failures")
+    head = html.Thead(html.Tr([html.Th(h) for h in ("invoice", "direction", "client", "amount", "qb_error", "when",
+                                                    "QuickBooks")]))
+    body = html.Tbody([html.Tr([html.Td(r["invoice"]), html.Td(r["direction"]), html.Td(r["client"]),
+                                html.Td(r["amount"]), html.Td(r["error"], className="text-danger"), html.Td(r["when"]),
+                                html.Td(html.A("open", href=r["link"], target="_blank") if r["link"] else "")])
+                       for r in rows])
+    return dbc.Table([head, body], bordered=True, hover=True, size="sm", responsive=True, id="admin-failed-table")
+
+
+def _chart(points: list[dict]) -> go.Figure:
+    figure = go.Figure([go.Bar(name="synced", x=[p["run"] for p in points], y=[p["synced"] for p in points]),
+                        go.Bar(name="failed", x=[p["run"] for p in points], y=[p["failed"] for p in points])])
+    figure.update_layout(barmode="group", height=280, margin={"t": 20, "l": 40, "r": 10, "b": 30},
+                         xaxis_type="category", yaxis_title="rows")
+    return figure
+
+
+def _progress(run) -> tuple[int, str, bool]:
+    if run is None:
+        return 0, "no run yet", False
+    if run.status == "running":
+        total = max(run.rows_total, 1)
+        return round(100 * run.rows_done / total), f"{run.rows_done} of {run.rows_total} rows", True
+    return 100, f"last run {run.status}", False
+
+
+@callback(Output("admin-connection", "children"), Output("admin-counts", "children"),
+          Output("admin-failed", "children"), Output("admin-runs-chart", "figure"),
+          Output("admin-progress", "value"), Output("admin-progress", "label"), Output("admin-progress", "animated"),
+          Output("admin-last-runs", "children"), Output("admin-db-busy", "children"),
+          Input("admin-poll", "n_intervals"))
+def refresh(_n):
+    sync = _sync()
+    try:
+        runs = sync.runs.recent(30)
+        conn = view.connection_view(sync)
+        summary = view.direction_summary(sync, runs)
+        failed = view.failed_rows(sync)
+    except SQLAlchemyError:
+        busy = dbc.Alert("The database is busy (a sync is writing); this page refreshes by itself.", color="info")
+        return (no_update,) * 8 + (busy,)
+    run = view.progress_of(runs)
+    value, label, animated = _progress(run)
+    running = sync.running()
+    status = f"A sync is running ({run.trigger})." if running and run and run.status == "running" else ""
+    return (_connection_card(conn), _counts(summary), _failed_table(failed), _chart(view.history(runs)),
+            value, label, animated, status, None)
+
+
+@callback(Output("admin-sync-message", "children"), Input("admin-sync-now", "n_clicks"), prevent_initial_call=True)
+def sync_now(_clicks):
+    if _sync().start_in_background("manual"):
+        return dbc.Alert("Sync started: progress below.", color="success", id="admin-sync-started", duration=8000)
+    return dbc.Alert("A sync is already running; nothing new was started.", color="warning",
+                     id="admin-sync-busy", duration=8000)
+
+
+@callback(Output("admin-preview", "children"), Input("admin-preview-btn", "n_clicks"), prevent_initial_call=True)
+def preview(_clicks):
+    report = _sync().run("manual", dry_run=True)
+    if report.status == "busy":
+        return dbc.Alert("A sync is running; preview again when it has finished.", color="warning")
+    if report.error:
+        return dbc.Alert(report.error, color="danger")
+    creates = [p for p in report.planned if p["action"] == "create"]
+    errors = [p for p in report.planned if p["action"] == "error"]
+    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("rows", "direction", "invoice", "customer / vendor",
+                                                                "amount")])),
+                       html.Tbody([html.Tr([html.Td(", ".join(map(str, p["rows"]))), html.Td(p["direction"]),
+                                            html.Td(p["key"]), html.Td(p["party"]), html.Td(p["amount"])])
+                                   for p in creates])], size="sm", bordered=True, id="admin-preview-table")
+    return [html.P(f"{len(creates)} to create, {len(errors)} with problems; nothing was changed.",
+                   id="admin-preview-summary"), table if creates else None]
+
+
+@callback(Output("admin-flash-area", "children"), Input("admin-disconnect", "submit_n_clicks"),
+          prevent_initial_call=True)
+def disconnect_clicked(confirmed):
+    if not confirmed:
+        return no_update
+    quickbooks = _sync().qb
+    try:
+        disconnect(quickbooks.oauth, quickbooks.store)
+    except TrackerError as exc:
+        return dbc.Alert(f"Not disconnected: {exc}", color="danger", id="admin-disconnect-result")
+    return dbc.Alert("QuickBooks disconnected: the grant was revoked and the tokens deleted.", color="success",
+                     id="admin-disconnect-result")
+
