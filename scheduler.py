@@ -42,7 +42,7 @@ def build_scheduler(settings: Settings, engine: Engine, sync: SyncService | None
             jobs.append((SYNC_JOBS[Direction.BILL], Direction.BILL, qs.bill_sync_interval_seconds))
         for job_id, direction, interval in jobs:
             scheduler.add_job(run_scheduled_sync, "interval", id=job_id, name=job_id, seconds=interval,
-                              args=(sync, direction), replace_existing=True, misfire_grace_time=int(interval),
+                              args=(sync, direction), replace_existing=True, misfire_grace_time=max(1, int(interval)),
                               coalesce=True, max_instances=1)
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     return scheduler

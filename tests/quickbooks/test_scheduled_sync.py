@@ -1,0 +1,50 @@
+"""The scheduled sync job: runs on its interval, and never overlaps with "Sync now" (the lease decides)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from scheduler import build_scheduler
+from quickbooks.sync import SyncService
+from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
+from spreadsheet.local import LocalWorkbook
+
+
+def _rows(n):
+    header = [*SOURCE_HEADERS, *QB_HEADERS]
+    rows = [header]
+    for i in range(n):
+        values = dict.fromkeys(header, "")
+        values.update(invoice=f"S-{i:03d}", status="submitted", inv_from="ACD", to_client="Globex LLC",
+                      inv_dollars=f"{100 + i}.25")
+        rows.append(list(values.values()))
+    return rows
+
+
+def test_scheduled_runs_and_sync_now_never_overlap(connected, engine, make_settings, qbo_emulator):
+    settings = make_settings()
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _rows(90)})
+    connected.settings = dataclasses.replace(connected.settings, sync_interval_seconds=0.2)
+    qbo_emulator.set_latency(0.02)
+    sync = SyncService(settings, connected, engine)
+    scheduler = build_scheduler(settings, engine, sync)
+    scheduler.start()
+    manual_started = 0
+    try:
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            manual_started += sync.start_in_background("manual")
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=True)
+    while sync.running():
+        time.sleep(0.05)
+
+    runs = [r for r in sync.runs.recent(500) if r.status != "busy"]
+    triggers = {r.trigger for r in runs}
+    assert "schedule" in triggers and manual_started >= 1
+    spans = sorted((r.started_at, r.finished_at) for r in runs)
+    assert all(earlier[1] <= later[0] for earlier, later in zip(spans, spans[1:])), "two runs overlapped"
+    assert sorted(set(qbo_emulator.docnumber_counts("Invoice").values())) == [1]
+    assert len(qbo_emulator.docnumber_counts("Invoice")) == 90
