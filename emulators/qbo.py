@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import secrets
 import socket
 import sys
@@ -86,6 +87,7 @@ class QboEmulator:
         self.oauth = OAuthServer(client_id, client_secret, self.redirect_uris, realm_id, company_name, clock,
                                  access_token_ttl, refresh_token_ttl, rotate_refresh_tokens)
         self._faults: list[Fault] = []
+        self._fault_rng = random.Random(0)
         self._replies: dict[str, tuple[int, bytes, str]] = {}
         self.limiter = Limiter(requests_per_minute, concurrent_limit, batch_per_minute, clock)
         self.reset_stats()
@@ -131,15 +133,24 @@ class QboEmulator:
         self.base_url = server.url
         return server
 
-    def inject(self, kind: str, count: int = 1, match: str | None = None) -> None:
-        """Make the next `count` matching requests fail: kind in FAULT_KINDS (see `Fault` for `match`)."""
+    def inject(self, kind: str, count: int = 1, match: str | None = None, probability: float = 1.0) -> None:
+        """Make the next `count` matching requests fail: kind in FAULT_KINDS (see `Fault` for `match`).
+
+        With `probability` below 1, each matching request fails at that rate (drawn from the generator
+        `seed_faults` seeds) until `count` failures were served: a reproducible storm."""
         kind = str(kind)
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}; got {kind!r}")
         if int(count) < 1:
             raise ValueError(f"count must be at least 1, got {count}")
+        if not 0 < float(probability) <= 1:
+            raise ValueError(f"probability must be in (0, 1], got {probability}")
         with self._lock:
-            self._faults.append(Fault(kind, int(count), match))
+            self._faults.append(Fault(kind, int(count), match, float(probability)))
+
+    def seed_faults(self, seed: int) -> None:
+        with self._lock:
+            self._fault_rng.seed(seed)
 
     def faults(self) -> list[dict]:
         with self._lock:
@@ -255,6 +266,8 @@ class QboEmulator:
         with self._lock:
             for item in self._faults:
                 if (item.kind == "drop_after_commit") == drop and item.matches(op, resource, line, api):
+                    if item.probability < 1 and self._fault_rng.random() >= item.probability:
+                        continue
                     item.remaining -= 1
                     if item.remaining <= 0:
                         self._faults.remove(item)

@@ -39,7 +39,8 @@ def control(emu, request: Request) -> Response:
             if body.get("clear"):
                 emu.clear_faults()
             if "kind" in body:
-                emu.inject(str(body["kind"]), int(body.get("count", 1)), body.get("match"))
+                emu.inject(str(body["kind"]), int(body.get("count", 1)), body.get("match"),
+                           float(body.get("probability", 1.0)))
             return _json({"faults": emu.faults(), "latency": emu.latency})
         elif request.method == "POST" and action in ("customers", "vendors"):
             add = emu.add_customer if action == "customers" else emu.add_vendor

@@ -28,6 +28,7 @@ class Fault:
     kind: str
     remaining: int = 1
     match: str | None = None
+    probability: float = 1.0   # below 1: each matching request is hit at this rate (seeded, for storm tests)
 
     def matches(self, op: str | None, resource: str | None, line: str, api: bool) -> bool:
         if self.match is None:

@@ -202,7 +202,7 @@ def test_control_endpoints(qbo_api):
     assert stats["create"] == 1 and stats["query"] == 1 and stats["statuses"]["200"] >= 2
 
     assert control("POST", "faults", json={"kind": "503", "count": 1, "match": "query"}).json()["faults"] == [
-        {"kind": "503", "remaining": 1, "match": "query"}]
+        {"kind": "503", "remaining": 1, "match": "query", "probability": 1.0}]
     assert qbo_api.query("select * from Item").status_code == 503
     control("POST", "faults", json={"kind": "500", "count": 3})
     assert control("POST", "faults", json={"clear": True}).json()["faults"] == []
@@ -259,3 +259,15 @@ def test_cli_serves_until_terminated():
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+
+def test_a_fault_rate_is_reproducible_with_a_seed(qbo, qbo_api):
+    def pattern():
+        qbo.clear_faults()
+        qbo.seed_faults(7)
+        qbo.inject("503", count=1000, match="companyinfo", probability=0.3)
+        return [qbo_api.get(f"companyinfo/{qbo.realm_id}").status_code for _ in range(40)]
+
+    first = pattern()
+    assert first == pattern()
+    assert 4 <= first.count(503) <= 20 and first.count(200) >= 20
