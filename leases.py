@@ -27,7 +27,24 @@ def new_holder(purpose: str = "") -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{purpose}:{uuid.uuid4().hex[:8]}"
 
 
+def _dead_local_holder(holder: str) -> bool:
+    """True when `holder` names a process on this host that no longer exists (it was killed or crashed)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def try_acquire(engine: Engine, name: str, holder: str, ttl: float, now: Callable[[], float] = time.time) -> bool:
+    """Take or renew the lease. A lease held by a dead process on this host is taken over at once, so a
+    killed run does not block the next one until its expiry."""
     expires = now() + ttl
     with engine.begin() as connection:
         taken = connection.execute(
@@ -41,7 +58,13 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl: float, now: Callabl
             connection.execute(insert(leases).values(name=name, holder=holder, expires_at=expires))
         return True
     except IntegrityError:
+        pass
+    current = holder_of(engine, name, now)
+    if current is None or not _dead_local_holder(current):
         return False
+    with engine.begin() as connection:
+        return connection.execute(update(leases).where(leases.c.name == name, leases.c.holder == current)
+                                  .values(holder=holder, expires_at=expires)).rowcount == 1
 
 
 def release(engine: Engine, name: str, holder: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable
 
+import failpoints
 from quickbooks.audit import SENDING, AuditStore, request_id_for
 from quickbooks.client import MAX_BATCH_ITEMS, QboClient, quote_literal
 from quickbooks.directions import Direction
@@ -84,17 +85,21 @@ class Sender:
 
     def _send_chunk(self, direction: Direction, chunk: list[Payload], fingerprints: dict[str, str],
                     outcome: Outcome) -> None:
+        failpoints.hit("before_intent")
         ids = {p.key: request_id_for(self.audit.sheet, self.audit.worksheet, direction, p.key, p.payload_hash)
                for p in chunk}
         self.audit.record_intents(direction, [{
             "row_key": p.key, "request_id": ids[p.key], "payload_hash": p.payload_hash,
             "payload_json": json.dumps(p.body, sort_keys=True), "row_fingerprint": fingerprints.get(p.key),
             "doc_number": p.doc_number, "party_name": p.party_name, "amount": str(p.amount)} for p in chunk])
+        failpoints.hit("after_intent")
         items = [{"bId": str(i + 1), "operation": "create", direction.entity: p.body} for i, p in enumerate(chunk)]
         batch_id = str(uuid.uuid5(_BATCH_NAMESPACE, "|".join(ids[p.key] for p in chunk)))
         try:
             answers = {a.get("bId"): a for a in self.client.batch(items, request_id=batch_id)}
+            failpoints.hit("after_send")
         except RetriableAPIError as exc:
+            failpoints.hit("after_lost_response")
             outcome.stopped = (f"QuickBooks did not answer ({exc}); {len(chunk)} rows stay 'sending' and are "
                                "looked up by DocNumber on the next run before anything is sent again")
             outcome.unsent.extend(chunk)

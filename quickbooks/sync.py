@@ -18,6 +18,7 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 
 import acd
+import failpoints
 from errors import SheetError, TrackerError
 from leases import holder_of, new_holder, release, try_acquire
 from quickbooks.audit import AuditStore
@@ -36,7 +37,7 @@ from settings import Settings
 log = logging.getLogger(__name__)
 
 SYNC_LEASE = "qb_sync"
-LEASE_TTL_SECONDS = 15 * 60
+LEASE_TTL_SECONDS = 5 * 60  # renewed after every batch; a dead holder on this host is replaced at once
 
 
 class SheetNeedsMigration(SheetError):
@@ -182,6 +183,7 @@ class _Run:
         if self.dry_run:
             planned.extend({"action": "write", "key": t.key, "cells": dict(t.cells)} for t in plan.targets)
             return SyncReport(self.run_id, OK, plan.counts, None, planned)
+        failpoints.hit("before_writeback")
         result = write_back(worksheet, rows, headers, plan.targets)
         if result.unplaced:
             plan.count("writeback", "awaiting", len(result.unplaced))

@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
+import failpoints
 from errors import SheetError, SheetNotFound, SheetUnreadable, WorksheetNotFound
 from spreadsheet.base import CellUpdate, Sheet, Worksheet, pad_rows
 
@@ -166,6 +167,7 @@ def _save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
             workbook.save(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        failpoints.hit("mid_save")  # the new file is written but not yet in place
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

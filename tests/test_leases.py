@@ -74,3 +74,19 @@ def test_processes_started_together_get_it_once(tmp_path):
     for proc in procs:
         proc.join(30)
     assert sorted(results.get() for _ in procs) == [False] * 5 + [True]
+
+
+def test_a_lease_held_by_a_dead_process_on_this_host_is_taken_over(tmp_path):
+    import subprocess
+    import sys
+
+    from leases import new_holder
+
+    engine = _engine(tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = new_holder("sync").split(":")
+    dead[1] = str(child.pid)
+    assert try_acquire(engine, "sync", ":".join(dead), ttl=600)
+    assert try_acquire(engine, "sync", new_holder("next"), ttl=600), "the dead holder's lease is taken over"
+    assert not try_acquire(engine, "sync", "remote-host:1:1:sync:x", ttl=600), "a live holder keeps it"

@@ -1,0 +1,121 @@
+"""A world for reliability tests: the QuickBooks emulator (in this process), a workbook of ready rows, a
+database with stored tokens, the CLI in a subprocess, and checks that every ready row exists exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+import acd
+import db
+from quickbooks.connection import open_quickbooks
+from quickbooks.settings import load_qb_settings
+from quickbooks.sync import SyncService
+from quickbooks.tokens import TokenSet, TokenStore
+from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
+from settings import Settings
+from spreadsheet.local import LocalWorkbook
+
+ROOT = Path(__file__).resolve().parents[2]
+CUSTOMERS = ["Globex LLC", "Initech", "O'Brien & Sons", "Zoë Café Ltd", "Acme Corp"]
+
+
+def ready_rows(n: int, prefix: str = "R") -> list[list[str]]:
+    header = [*SOURCE_HEADERS, *QB_HEADERS]
+    rows = [header]
+    for i in range(n):
+        values = dict.fromkeys(header, "")
+        values.update(invoice=f"{prefix}-{i:04d}", status="submitted", inv_from="ACD",
+                      to_client=CUSTOMERS[i % len(CUSTOMERS)], inv_dollars=f"{100 + i}.{i % 100:02d}",
+                      task_descr="Consulting", submitted_date="2026-03-02")
+        rows.append(list(values.values()))
+    return rows
+
+
+@dataclass
+class World:
+    emulator: object
+    folder: Path
+    env: dict
+    settings: Settings
+    keys: list[str] = field(default_factory=list)
+
+    def cli(self, *args, failpoint: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        env = {**self.env, **({"TRACKER_FAILPOINT": failpoint} if failpoint else {})}
+        return subprocess.run([sys.executable, str(ROOT / "quickbooks_sync.py"), *args], cwd=self.folder, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def popen(self, *args) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(ROOT / "quickbooks_sync.py"), *args], cwd=self.folder,
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def service(self) -> SyncService:
+        qb_settings = load_qb_settings(environ=self.env, env_file=None)
+        engine = db.make_engine(self.settings.database_url)
+        return SyncService(self.settings, open_quickbooks(qb_settings, engine), engine)
+
+    def sheet(self) -> dict[str, dict[str, str]]:
+        rows = acd.open_sheet(self.settings).worksheet(self.settings.inv_worksheet).read_all()
+        return {r[0]: dict(zip(rows[0], r)) for r in rows[1:] if r[0]}
+
+    def run_until_quiet(self, max_runs: int = 4) -> None:
+        """Run in-process until a run creates nothing new (at most `max_runs`)."""
+        service = self.service()
+        for _ in range(max_runs):
+            before = len(self.emulator.created("Invoice"))
+            report = service.run("cli")
+            if report.ok and len(self.emulator.created("Invoice")) == before:
+                return
+        raise AssertionError(f"still busy after {max_runs} runs: {report.status} {report.error}")
+
+    def assert_each_row_exactly_once(self) -> None:
+        counts = self.emulator.docnumber_counts("Invoice")
+        duplicated = {k: n for k, n in counts.items() if n != 1}
+        assert duplicated == {}, f"created more than once: {duplicated}"
+        assert sorted(counts) == sorted(self.keys), "a ready row has no QuickBooks invoice"
+        created = {i["DocNumber"]: i["Id"] for i in self.emulator.created("Invoice")}
+        sheet = self.sheet()
+        wrong = [k for k in self.keys if sheet[k]["qb_invoice_id"] != created[k]
+                 or f"txnId={created[k]}&" not in sheet[k]["qb_invoice_url"] or sheet[k]["qb_sync_status"] != "synced"]
+        assert wrong == [], f"sheet rows without their own id/link: {wrong[:5]}"
+
+
+def make_world(folder: Path, emulator, rows: list[list[str]], **env_extra) -> World:
+    path = folder / "book.xlsx"
+    LocalWorkbook.create(path, {"inv_tbl": rows})
+    database = f"sqlite:///{folder / 'sync.db'}"
+    engine = db.make_engine(database)
+    db.upgrade(engine)
+    key = Fernet.generate_key().decode()
+    tokens = emulator.issue_tokens()
+    TokenStore(engine, key, "sandbox").save(TokenSet.from_response(tokens, tokens["realm_id"], time.time()))
+    engine.dispose()
+    base = emulator.base_url
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QB_", "GOOGLE_", "SHEET_", "DATABASE_",
+                                                                  "TRACKER_"))}
+    env.update(DATABASE_URL=database, LOCAL_SHEET_PATH=str(path), QB_ENV="sandbox", QB_CLIENT_ID="emulator-client",
+               QB_CLIENT_SECRET="emulator-secret", QB_TOKEN_KEY=key, QB_API_BASE_URL=base,
+               QB_AUTHORIZE_URL=f"{base}/oauth2/authorize", QB_TOKEN_URL=f"{base}/oauth2/v1/tokens/bearer",
+               QB_REVOKE_URL=f"{base}/oauth2/v1/tokens/revoke",
+               QB_DIRECTIONS_FILE=str(ROOT / "config/qb_directions.json"),
+               QB_CUSTOMERS_FILE=str(ROOT / "config/qb_customers.json"),
+               QB_MAX_ATTEMPTS="3", QB_BACKOFF_MAX_SECONDS="0.05", **env_extra)
+    settings = Settings(local_sheet_path=path, database_url=database, scheduler_enabled=False, secret_key="t")
+    keys = [r[0] for r in rows[1:] if r[SOURCE_HEADERS.index("status")] in ("submitted", "pending")]
+    return World(emulator, folder, env, settings, keys)
+
+
+@pytest.fixture
+def qbo():
+    from emulators.qbo import QboEmulator
+
+    emulator = QboEmulator()
+    with emulator.start():
+        yield emulator
