@@ -50,7 +50,8 @@ class Lookups:
     def customers(self, names: set[str]) -> NameIndex:
         """An index that resolves `names` if anything can; reads the mapping tab only when needed."""
         if self._customer_objects is None:
-            self._customer_objects = self.client.query_all("Customer")
+            # Inactive ones too, so "Customer X is inactive" can be said instead of "not in QuickBooks".
+            self._customer_objects = self.client.query_all("Customer", where="Active IN (true, false)")
         index = NameIndex.build(self._customer_objects, self.explicit, self._sheet_map or {})
         if self._sheet_map is None and any(name.strip() and index.resolve(name) is None for name in names):
             self._sheet_map = read_sheet_map(self.sheet, self.customers_worksheet)
@@ -60,5 +61,6 @@ class Lookups:
 
     def vendors(self) -> NameIndex:
         if self._vendors is None:
-            self._vendors = NameIndex.build(self.client.query_all("Vendor"), self.explicit)
+            self._vendors = NameIndex.build(self.client.query_all("Vendor", where="Active IN (true, false)"),
+                                            self.explicit)
         return self._vendors

@@ -101,7 +101,8 @@ def make_plan(rows: Sequence[SheetRow], directions: DirectionMap, audits: Mappin
             if wanted and Direction.INVOICE in settings.directions:
                 cols = COLUMNS[Direction.INVOICE]
                 plan.targets.append(Target(key, row_fingerprint([row.values]),
-                                           {cols.status: SKIPPED, cols.error: BILLS_OFF_NOTE}, "bill:skipped"))
+                                           {cols.status: SKIPPED, cols.error: BILLS_OFF_NOTE}, "bill:skipped",
+                                           shared=True))
                 plan.count(Direction.BILL, SKIPPED)
             continue
         if direction not in settings.directions:
@@ -136,7 +137,7 @@ def make_plan(rows: Sequence[SheetRow], directions: DirectionMap, audits: Mappin
                   and audit.row_fingerprint == fingerprint):
                 target_fp = None if settings.group_by_invoice else fingerprint
                 plan.targets.append(Target(key, target_fp, failed_cells(direction, audit.error or ""),
-                                           f"{direction.value}:failed"))
+                                           f"{direction.value}:failed", shared=True))
                 plan.count(direction, FAILED_STATUS)
             else:
                 plan.candidates[direction].append(group)
@@ -145,5 +146,5 @@ def make_plan(rows: Sequence[SheetRow], directions: DirectionMap, audits: Mappin
 
 def _local_error(plan: Plan, direction: Direction, row: SheetRow, key: str, message: str) -> None:
     plan.targets.append(Target(key, row_fingerprint([row.values]), failed_cells(direction, message),
-                               f"{direction.value}:failed"))
+                               f"{direction.value}:failed", shared=True))
     plan.count(direction, FAILED_STATUS)

@@ -215,7 +215,7 @@ class _Run:
             if isinstance(result, RowError):
                 failures.append({"row_key": key, "error": result.message, "row_fingerprint": fingerprint})
                 plan.targets.append(Target(key, target_fp, failed_cells(direction, result.message),
-                                           f"{direction.value}:failed"))
+                                           f"{direction.value}:failed", shared=True))
                 plan.count(direction, FAILED_STATUS)
                 planned.append({"action": "error", "direction": direction.value, "key": key, "rows": result.rows,
                                 "message": result.message})
@@ -247,7 +247,8 @@ class _Run:
             plan.targets.append(Target(key, fp, created_cells(direction, stored[key]), f"{direction.value}:synced"))
         for payload, message in outcome.failed:
             fp = None if self.s.qb.settings.group_by_invoice else fingerprints[payload.key]
-            plan.targets.append(Target(payload.key, fp, failed_cells(direction, message), f"{direction.value}:failed"))
+            plan.targets.append(Target(payload.key, fp, failed_cells(direction, message), f"{direction.value}:failed",
+                                       shared=True))
         plan.count(direction, SYNCED, len(created))
         plan.count(direction, "adopted", sum(1 for *_, adopted in outcome.created if adopted))
         plan.count(direction, FAILED_STATUS, len(outcome.failed))

@@ -30,12 +30,16 @@ def row_fingerprint(rows: Sequence[Mapping[str, str]]) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """Cells to show on the row(s) holding `key`; `fingerprint=None` means every row with that key."""
+    """Cells to show on the row(s) holding `key`; `fingerprint=None` means every row with that key.
+
+    `shared=True` (failures and skip notes, never an id) applies the cells to every row that has this key and
+    fingerprint: identical rows fail identically, so none of them is left without its message."""
 
     key: str
     fingerprint: str | None
     cells: Mapping[str, str]
     tag: str = ""  # what the result is about (direction and state), for counting
+    shared: bool = False
 
 
 @dataclass
@@ -65,7 +69,7 @@ class RowIndex:
         if target.fingerprint is None or len(found) == 1:
             return [row for row, _ in found]
         matching = [row for row, fp in found if fp == target.fingerprint]
-        return matching if len(matching) == 1 else []
+        return matching if len(matching) == 1 or target.shared else []
 
     def updates(self, target: Target) -> tuple[list[CellUpdate], bool]:
         """The cells that differ from `target.cells` on its rows, and whether the rows were found."""
