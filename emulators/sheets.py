@@ -194,7 +194,7 @@ class SheetsEmulator:
     def reset_stats(self) -> None:
         with self._lock:
             self._stats = {READ: 0, WRITE: 0, METADATA: 0, TOKEN: 0, "endpoints": {}, "statuses": {},
-                           "injected_faults": 0, "quota_rejections": 0}
+                           "injected_faults": 0, "quota_rejections": 0, "value_input_options": {}}
 
     def reset(self, data: bool = False) -> None:
         """Forget faults, latency, quota windows and stats (and, with `data`, every spreadsheet and deny)."""
@@ -250,6 +250,10 @@ class SheetsEmulator:
         with self._lock:
             self._stats[call.kind] += 1
             self._stats["endpoints"][call.endpoint] = self._stats["endpoints"].get(call.endpoint, 0) + 1
+            option = _value_input_option(request, call.endpoint)
+            if option is not None:
+                options = self._stats["value_input_options"]
+                options[option] = options.get(option, 0) + 1
             response = self._guarded(request, call)
             key = str(response.status_code)
             self._stats["statuses"][key] = self._stats["statuses"].get(key, 0) + 1
@@ -382,6 +386,16 @@ DEMO_ROWS = [
     ["ACC-88213", "", "paid", "Accelebrate", "ACD", "Initech", "Trainer fee", "PY-301",
      "1,050.25", "0", "1050.25", "2026-03-01", "2026-03-20", "2026-02-23", "2026-02-25", "", ""],
 ]
+
+
+def _value_input_option(request, endpoint: str) -> str | None:
+    """How a value write asked its text to be taken (RAW / USER_ENTERED), for the security tests' count."""
+    if endpoint in ("values.update", "values.append"):
+        return request.args.get("valueInputOption") or "(none)"
+    if endpoint == "values.batchUpdate":
+        body = request.get_json(silent=True, force=True) or {}
+        return str(body.get("valueInputOption") or "(none)")
+    return None
 
 
 def demo_emulator(**kwargs) -> SheetsEmulator:
