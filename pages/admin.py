@@ -62,6 +62,8 @@ def layout(**_query):
         dbc.Row(id="admin-counts", className="mb-3"),
         html.H5("Failed rows"),
         html.Div(id="admin-failed", className="mb-4"),
+        html.H5("Latest invoices created"),
+        html.Div(id="admin-recent", className="mb-4"),
         html.H5("Preview: what the next run would send"),
         dcc.Loading(html.Div(id="admin-preview", children=html.P("Press \"Preview next run\".",
                                                                  className="text-muted"))),
@@ -111,6 +113,17 @@ def _failed_table(rows: list[dict]):
     return dbc.Table([head, body], bordered=True, hover=True, size="sm", responsive=True, id="admin-failed-table")
 
 
+def _recent_table(rows: list[dict]):
+    if not rows:
+        return html.P("None yet.", className="text-muted")
+    head = html.Thead(html.Tr([html.Th(h) for h in ("invoice", "client", "amount", "created", "QuickBooks", "PDF")]))
+    body = html.Tbody([html.Tr([html.Td(r["invoice"]), html.Td(r["client"]), html.Td(r["amount"]), html.Td(r["when"]),
+                                html.Td(html.A("open", href=r["link"], target="_blank")),
+                                html.Td(html.A("PDF", href=f"/qbo/invoice/{r['qb_id']}/pdf", target="_blank"))])
+                       for r in rows])
+    return dbc.Table([head, body], bordered=True, hover=True, size="sm", responsive=True, id="admin-recent-table")
+
+
 def _chart(points: list[dict]) -> go.Figure:
     figure = go.Figure([go.Bar(name="synced", x=[p["run"] for p in points], y=[p["synced"] for p in points]),
                         go.Bar(name="failed", x=[p["run"] for p in points], y=[p["failed"] for p in points])])
@@ -129,7 +142,7 @@ def _progress(run) -> tuple[int, str, bool]:
 
 
 @callback(Output("admin-connection", "children"), Output("admin-counts", "children"),
-          Output("admin-failed", "children"), Output("admin-runs-chart", "figure"),
+          Output("admin-failed", "children"), Output("admin-recent", "children"), Output("admin-runs-chart", "figure"),
           Output("admin-progress", "value"), Output("admin-progress", "label"), Output("admin-progress", "animated"),
           Output("admin-last-runs", "children"), Output("admin-db-busy", "children"),
           Input("admin-poll", "n_intervals"))
@@ -140,14 +153,16 @@ def refresh(_n):
         conn = view.connection_view(sync)
         summary = view.direction_summary(sync, runs)
         failed = view.failed_rows(sync)
+        recent = view.recent_invoices(sync)
     except SQLAlchemyError:
         busy = dbc.Alert("The database is busy (a sync is writing); this page refreshes by itself.", color="info")
-        return (no_update,) * 8 + (busy,)
+        return (no_update,) * 9 + (busy,)
     run = view.progress_of(runs)
     value, label, animated = _progress(run)
     running = sync.running()
     status = f"A sync is running ({run.trigger})." if running and run and run.status == "running" else ""
-    return (_connection_card(conn), _counts(summary), _failed_table(failed), _chart(view.history(runs)),
+    return (_connection_card(conn), _counts(summary), _failed_table(failed), _recent_table(recent),
+            _chart(view.history(runs)),
             value, label, animated, status, None)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
+from quickbooks.audit import CREATED, FAILED
 from quickbooks.directions import Direction
 from quickbooks.runs import BUSY, OK, RUNNING, RunRecord
 from quickbooks.sync import SyncService
@@ -67,11 +68,18 @@ def _local_failures(counts: dict, states: dict) -> int:
 def failed_rows(sync: SyncService, limit: int = 100) -> list[dict]:
     rows = []
     for direction in Direction:
-        for audit in sync.audit().failed(direction, limit):
+        for audit in sync.audit().latest(direction, FAILED, limit):
             rows.append({"direction": direction.value, "invoice": audit.row_key, "client": audit.party_name or "",
                          "amount": audit.amount or "", "error": audit.error or "", "when": when(audit.updated_at),
                          "link": audit.qb_url or ""})
     return sorted(rows, key=lambda r: r["when"], reverse=True)[:limit]
+
+
+def recent_invoices(sync: SyncService, limit: int = 10) -> list[dict]:
+    """The newest invoices the sync created, for their PDFs (DESIGN.md, open question 4)."""
+    return [{"invoice": a.row_key, "client": a.party_name or "", "amount": a.amount or "", "qb_id": a.qb_id,
+             "link": a.qb_url or "", "when": when(a.updated_at)}
+            for a in sync.audit().latest(Direction.INVOICE, CREATED, limit) if a.qb_id]
 
 
 def progress_of(runs: list[RunRecord]) -> RunRecord | None:

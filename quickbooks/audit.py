@@ -85,12 +85,12 @@ class AuditStore:
                                       .group_by(table.c.state)).all()
         return {state: count for state, count in rows}
 
-    def failed(self, direction: Direction, limit: int = 200) -> list[AuditRow]:
-        """The most recently failed rows of this direction, newest first."""
+    def latest(self, direction: Direction, state: str, limit: int = 200) -> list[AuditRow]:
+        """The rows of this direction most recently put in `state`, newest first."""
         table = self.table(direction)
         with self.engine.connect() as connection:
             rows = connection.execute(select(*[table.c[f] for f in AuditRow.__dataclass_fields__])
-                                      .where(*self._where(table), table.c.state == FAILED)
+                                      .where(*self._where(table), table.c.state == state)
                                       .order_by(table.c.updated_at.desc()).limit(limit)).all()
         return [AuditRow(**row._mapping) for row in rows]
 

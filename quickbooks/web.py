@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, Response, abort, redirect, request, session, url_for
 
 from errors import TrackerError
 from quickbooks.connection import QuickBooks
@@ -34,6 +34,19 @@ def init_oauth_routes(server: Flask, quickbooks: QuickBooks) -> None:
         if quickbooks.emulator is not None:
             quickbooks.emulator.register_redirect_uri(redirect_uri)
         return OAuthClient(quickbooks.settings, redirect_uri=redirect_uri)
+
+    @server.route("/qbo/invoice/<qb_id>/pdf")
+    def qbo_invoice_pdf(qb_id: str):
+        """An invoice's PDF, fetched from QuickBooks on demand (the sheet keeps only the link)."""
+        if not qb_id.isdigit():
+            abort(404)
+        try:
+            pdf = quickbooks.client.invoice_pdf(qb_id)
+        except TrackerError as exc:
+            flash("danger", f"The PDF of invoice {qb_id} could not be fetched: {exc}")
+            return redirect("/admin")
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="invoice-{qb_id}.pdf"'})
 
     @server.route("/qbo/connect")
     def qbo_connect():

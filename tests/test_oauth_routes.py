@@ -74,3 +74,20 @@ def test_session_cookie_flags(tracker_app):
     response = client.get("/login")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_an_invoice_pdf_is_fetched_on_demand(admin, tracker_app):
+    import time
+
+    from quickbooks.tokens import TokenSet
+
+    quickbooks = tracker_app.server.extensions["sync"].qb
+    tokens = quickbooks.emulator.issue_tokens()
+    quickbooks.store.save(TokenSet.from_response(tokens, tokens["realm_id"], time.time()))
+    customer = quickbooks.client.query("SELECT * FROM Customer WHERE DisplayName = 'Initech'")["Customer"][0]
+    invoice = quickbooks.client.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [
+        {"Amount": 10.0, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
+    response = admin.get(f"/qbo/invoice/{invoice['Id']}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert tracker_app.server.test_client().get(f"/qbo/invoice/{invoice['Id']}/pdf").status_code == 401

@@ -59,11 +59,11 @@ def test_no_secret_in_any_page(tracker_app):
     pages = {path: client.get(path).get_data() for path in ("/", "/invoices", "/admin", "/login", "/_dash-layout",
                                                              "/_dash-dependencies", "/healthz")}
     refresh = {"output": "..admin-connection.children...admin-counts.children...admin-failed.children..."
-                         "admin-runs-chart.figure...admin-progress.value...admin-progress.label..."
+                         "admin-recent.children...admin-runs-chart.figure...admin-progress.value...admin-progress.label..."
                          "admin-progress.animated...admin-last-runs.children...admin-db-busy.children..",
                "outputs": [{"id": i, "property": p} for i, p in (
                    ("admin-connection", "children"), ("admin-counts", "children"), ("admin-failed", "children"),
-                   ("admin-runs-chart", "figure"), ("admin-progress", "value"), ("admin-progress", "label"),
+                   ("admin-recent", "children"), ("admin-runs-chart", "figure"), ("admin-progress", "value"), ("admin-progress", "label"),
                    ("admin-progress", "animated"), ("admin-last-runs", "children"), ("admin-db-busy", "children"))],
                "inputs": [{"id": "admin-poll", "property": "n_intervals", "value": 1}],
                "changedPropIds": ["admin-poll.n_intervals"], "state": []}
