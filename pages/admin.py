@@ -88,15 +88,28 @@ def _connection_card(conn: view.ConnectionView):
     return lines
 
 
+def _next_runs() -> dict[str, str]:
+    """When this process's scheduler runs each sync job next (the scheduler lives with the app, see README)."""
+    scheduler = current_app.extensions.get("tracker_scheduler")
+    if scheduler is None:
+        return {}
+    return {job.id: view.when(job.next_run_time.timestamp()) for job in scheduler.get_jobs() if job.next_run_time}
+
+
 def _counts(summary: dict) -> list:
+    from scheduler import SYNC_JOBS
+
+    next_runs = _next_runs()
     cols = []
     for direction, counts in summary.items():
+        next_run = next_runs.get(SYNC_JOBS[direction], "not scheduled in this process")
         items = [html.Li(f"{name}: {counts[name]}", id=f"admin-count-{direction.value}-{name.replace(' ', '-')}")
                  for name in ("pending", "synced", "failed", "skipped", "awaiting writeback")]
         cols.append(dbc.Col(dbc.Card([dbc.CardHeader(f"{direction.value.capitalize()}s"), dbc.CardBody([
             html.Ul(items, className="mb-2"),
             html.Div(f"Last run: {counts['last_run']}", className="small"),
             html.Div(f"Last successful sync: {counts['last_success']}", className="small"),
+            html.Div(f"Next scheduled run: {next_run}", className="small", id=f"admin-next-{direction.value}"),
         ])]), md=6))
     return cols
 

@@ -1,0 +1,31 @@
+"""The admin page's data, straight from the database: counts, last runs, next scheduled run."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import plotly.utils
+
+from quickbooks.directions import Direction
+
+
+def test_counts_show_the_next_scheduled_run(tracker_app):
+    from scheduler import build_scheduler
+
+    admin = next(m for name, m in sys.modules.items() if name.endswith("admin") and hasattr(m, "_counts"))
+    sync = tracker_app.server.extensions["sync"]
+    scheduler = build_scheduler(sync.settings, sync.engine, sync)
+    scheduler.start(paused=True)
+    tracker_app.server.extensions["tracker_scheduler"] = scheduler
+    try:
+        with tracker_app.server.test_request_context("/admin"):
+            summary = {d: {"pending": 0, "synced": 0, "failed": 0, "skipped": 0, "awaiting writeback": 0,
+                           "last_run": "never", "last_success": "never"} for d in Direction}
+            cards = admin._counts(summary)
+    finally:
+        scheduler.shutdown(wait=False)
+        del tracker_app.server.extensions["tracker_scheduler"]
+    text = json.dumps(cards, cls=plotly.utils.PlotlyJSONEncoder)
+    assert "Next scheduled run: 20" in text, text   # the invoice job has a time
+    assert "Next scheduled run: not scheduled in this process" in text   # bills are off
