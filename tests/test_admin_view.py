@@ -1,4 +1,4 @@
-"""The admin page's data, straight from the database: counts, last runs, next scheduled run."""
+"""The admin page shows when each sync job runs next, from the scheduler of the process serving it."""
 
 from __future__ import annotations
 
