@@ -44,13 +44,15 @@ def connection_view(sync: SyncService, now: float | None = None) -> ConnectionVi
 def direction_summary(sync: SyncService, runs: list[RunRecord]) -> dict[Direction, dict]:
     """Counts per direction: synced/failed from the audit, pending/skipped/awaiting from the last run."""
     summary = {}
+    finished = [r for r in runs if r.status not in (RUNNING, BUSY)]
+    latest = finished[0] if finished else None   # any run counts rows of both directions (e.g. skipped Bills)
     for direction in Direction:
         states = sync.audit().state_counts(direction)
-        mine = [r for r in runs if direction.value in r.directions.split(",") and r.status not in (RUNNING, BUSY)]
+        mine = [r for r in finished if direction.value in r.directions.split(",")]
         last = mine[0] if mine else None
         last_ok = next((r for r in mine if r.status == OK), None)
-        counts = (last.counts.get(direction.value, {}) if last else {})
-        awaiting = (last.counts.get("writeback", {}).get("awaiting", 0) if last else 0)
+        counts = latest.counts.get(direction.value, {}) if latest else {}
+        awaiting = latest.counts.get("writeback", {}).get("awaiting", 0) if latest else 0
         summary[direction] = {
             "synced": states.get("created", 0), "failed": states.get("failed", 0) + _local_failures(counts, states),
             "sending": states.get("sending", 0), "pending": counts.get("pending", 0),

@@ -19,6 +19,7 @@ from errors import ConfigError
 from settings import (DEFAULT_ENV_FILE, parse_bool, parse_choice, parse_fields, parse_positive_float,
                       parse_positive_int, parse_url, read_environment, text)
 
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"   # the shipped mappings, wherever the app runs from
 ENVIRONMENTS = ("local", "sandbox", "production")
 ENV_ALIASES = {"development": "sandbox", "dev": "sandbox"}
 SYNC_MODES = ("invoice_only", "dual")
@@ -67,8 +68,8 @@ class QbSettings:
     group_by_invoice: bool = False
     docnumber_prefix: str = ""
     customer_field: str = "to_client"
-    directions_file: Path = Path("config/qb_directions.json")
-    customers_file: Path = Path("config/qb_customers.json")
+    directions_file: Path = CONFIG_DIR / "qb_directions.json"
+    customers_file: Path = CONFIG_DIR / "qb_customers.json"
     customers_worksheet: str = "qb_customers"
     web_redirect_uri: str = ""
     sync_interval_seconds: float = 600.0

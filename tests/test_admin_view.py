@@ -29,3 +29,16 @@ def test_counts_show_the_next_scheduled_run(tracker_app):
     text = json.dumps(cards, cls=plotly.utils.PlotlyJSONEncoder)
     assert "Next scheduled run: 20" in text, text   # the invoice job has a time
     assert "Next scheduled run: not scheduled in this process" in text   # bills are off
+
+
+def test_skipped_bills_are_counted_even_when_bills_never_run(tracker_app):
+    from quickbooks import admin_view
+    from quickbooks.runs import RunRecord
+
+    runs = [RunRecord(7, "schedule", "invoice", False, "ok", 100.0, 101.0, 3, 3,
+                      {"invoice": {"synced": 2}, "bill": {"skipped": 9}, "writeback": {"awaiting": 1}})]
+    with tracker_app.server.app_context():
+        summary = admin_view.direction_summary(tracker_app.server.extensions["sync"], runs)
+    assert summary[Direction.BILL]["skipped"] == 9 and summary[Direction.BILL]["last_run"] == "never"
+    assert summary[Direction.INVOICE]["awaiting writeback"] == 1
+    assert summary[Direction.INVOICE]["last_run"].endswith(": ok")
