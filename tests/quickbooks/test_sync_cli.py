@@ -35,7 +35,9 @@ def _row(invoice, status="submitted", to_client="Globex LLC"):
 
 @pytest.fixture
 def cli(tmp_path, qbo_emulator):
-    """Run the CLI in a subprocess against the test's emulator, with stored tokens and a local workbook."""
+    """Run the CLI in a subprocess against the test's emulator, with stored tokens and a local workbook.
+
+    It runs in a temp folder and is not told where config/ is: the shipped mappings must be found anyway."""
     LocalWorkbook.create(tmp_path / "book.xlsx", {"inv_tbl": [list(SOURCE_HEADERS), _row("C-1"), _row("C-2"),
                                                              _row("C-3", to_client="Nobody Inc")]})
     database = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -49,7 +51,7 @@ def cli(tmp_path, qbo_emulator):
                QB_CLIENT_ID="emulator-client", QB_CLIENT_SECRET="emulator-secret", QB_TOKEN_KEY=KEY,
                QB_API_BASE_URL=base, QB_AUTHORIZE_URL=f"{base}/oauth2/authorize",
                QB_TOKEN_URL=f"{base}/oauth2/v1/tokens/bearer", QB_REVOKE_URL=f"{base}/oauth2/v1/tokens/revoke",
-               QB_DIRECTIONS_FILE=str(ROOT / "config/qb_directions.json"), QB_MAX_ATTEMPTS="2",
+               QB_MAX_ATTEMPTS="2",
                QB_BACKOFF_MAX_SECONDS="0.05")
 
     class Cli:
