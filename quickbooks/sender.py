@@ -34,6 +34,13 @@ def transaction_url(direction: Direction, qb_id: str, realm_id: str) -> str:
     return APP_URL.format(kind=direction.value, id=qb_id, realm=realm_id)
 
 
+def same_transaction(direction: Direction, obj: dict, party_id: str, amount: Decimal) -> bool:
+    """Is this existing QuickBooks transaction the one we meant to create (same customer/vendor and total)?"""
+    ref = "CustomerRef" if direction is Direction.INVOICE else "VendorRef"
+    total = Decimal(str(obj.get("TotalAmt", "0"))).quantize(Decimal("0.01"))
+    return (obj.get(ref) or {}).get("value") == party_id and total == amount
+
+
 def describe_fault(direction: Direction, errors: Iterable[FaultDetail]) -> str:
     """A refusal in words a finance person can act on (QuickBooks' own text, and its code for support)."""
     parts = "; ".join(str(e) for e in errors) or "no reason given"
@@ -136,8 +143,7 @@ class Sender:
         ref = "CustomerRef" if direction is Direction.INVOICE else "VendorRef"
         for payload in payloads:
             matches = existing.get(payload.doc_number, [])
-            same = [o for o in matches if (o.get(ref) or {}).get("value") == payload.party_id
-                    and Decimal(str(o.get("TotalAmt", "0"))).quantize(Decimal("0.01")) == payload.amount]
+            same = [o for o in matches if same_transaction(direction, o, payload.party_id, payload.amount)]
             if same:
                 outcome.created.append((payload, same[0], True))
             elif matches:

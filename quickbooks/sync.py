@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy.engine import Engine
@@ -29,7 +30,7 @@ from quickbooks.lookups import Lookups
 from quickbooks.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
 from quickbooks.plan import COLUMNS, FAILED_STATUS, SYNCED, Plan, PlanSettings, created_cells, failed_cells, make_plan
 from quickbooks.runs import BUSY, FAILED, OK, PARTIAL, RunLog
-from quickbooks.sender import Sender, transaction_url
+from quickbooks.sender import Sender, same_transaction, transaction_url
 from quickbooks.writeback import Target, row_fingerprint, write_back
 from sankey_helpers import SOURCE_HEADERS, rows_to_records, validate_headers
 from settings import Settings
@@ -262,7 +263,13 @@ class _Run:
         found = sender.find_by_doc_number(direction, [a.doc_number or "" for a in pending.values()])
         adopted = []
         for key, intent in pending.items():
-            matches = found.get(intent.doc_number or "", [])
+            payload = intent.payload or {}
+            party = (payload.get("CustomerRef") or payload.get("VendorRef") or {}).get("value", "")
+            amount = Decimal(intent.amount or "0")
+            # Only ours when customer/vendor and total match; anything else is sent again, meets 6140 and
+            # fails naming the transaction that holds the number.
+            matches = [o for o in found.get(intent.doc_number or "", [])
+                       if same_transaction(direction, o, party, amount)]
             if matches:
                 obj = matches[0]
                 adopted.append({"row_key": key, "qb_id": str(obj["Id"]), "doc_number": obj.get("DocNumber"),

@@ -204,3 +204,23 @@ def test_reset_refuses_when_quickbooks_has_the_number(make_service, sheet_settin
     assert service.reset_row("ACD-1", Direction.INVOICE).startswith("Refused")
     assert service.reset_row("ACD-5", Direction.INVOICE).startswith("Reset ACD-5")
     assert sheet(sheet_settings)["ACD-5"]["qb_sync_status"] == ""
+
+
+def test_an_interrupted_intent_is_not_adopted_when_quickbooks_holds_another_transaction(make_service, sheet_settings,
+                                                                                      qbo_emulator, connected):
+    """A run died after its intent; meanwhile someone typed invoice ACD-1 by hand for another customer."""
+    service = make_service()
+    report = service.run("cli", dry_run=True)
+    payload = next(p["payload"] for p in report.planned if p.get("key") == "ACD-1")
+    service.audit().record_intents(Direction.INVOICE, [{
+        "row_key": "ACD-1", "request_id": "r" * 36, "payload_hash": "h", "payload_json": json.dumps(payload),
+        "row_fingerprint": None, "doc_number": "ACD-1", "party_name": "Globex LLC", "amount": "1500.00"}])
+    initech = connected.client.query("SELECT * FROM Customer WHERE DisplayName = 'Initech'")["Customer"][0]["Id"]
+    connected.client.create("Invoice", {"DocNumber": "ACD-1", "CustomerRef": {"value": initech}, "Line": [
+        {"Amount": 99.0, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
+
+    service.run("cli")
+    after = sheet(sheet_settings)["ACD-1"]
+    assert after["qb_sync_status"] == "failed" and after["qb_invoice_id"] == ""
+    assert "already used in QuickBooks" in after["qb_error"]
+    assert qbo_emulator.docnumber_counts("Invoice")["ACD-1"] == 1
