@@ -127,7 +127,7 @@ class SyncService:
         try:
             report = _Run(self, run_id, holder, wanted, limit, dry_run, backfill, progress, should_stop).execute()
         except TrackerError as exc:
-            log.error("Sync run %d failed: %s", run_id, exc)
+            log.error("Sync run %s failed: %s", run_id or "-", exc)
             report = SyncReport(run_id, FAILED, error=str(exc))
         except Exception as exc:
             if run_id is not None:
