@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import pickle
 import random
 import secrets
 import socket
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 from werkzeug.wrappers import Request, Response
@@ -74,7 +77,7 @@ class QboEmulator:
                  requests_per_minute: int | None = 500, concurrent_limit: int | None = 10,
                  batch_per_minute: int | None = 40, max_batch_items: int = 30, duplicate_docnumber_check: bool = True,
                  honour_requestid: bool = True, clock: Callable[[], float] = time.time,
-                 seed_demo_company: bool = True):
+                 seed_demo_company: bool = True, state_file: str | os.PathLike | None = None):
         self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
         self.redirect_uris = tuple([redirect_uris] if isinstance(redirect_uris, str) else redirect_uris)
         self.max_batch_items = max_batch_items
@@ -91,6 +94,35 @@ class QboEmulator:
         self._replies: dict[str, tuple[int, bytes, str]] = {}
         self.limiter = Limiter(requests_per_minute, concurrent_limit, batch_per_minute, clock)
         self.reset_stats()
+        self.state_file = Path(state_file) if state_file else None
+        if self.state_file and self.state_file.exists():
+            self._load_state()
+
+    # ------------------------------------------------------------------------- demo persistence
+    _STATE = (("company", ("objects", "created_log", "_sequences", "_next_doc_number")),
+              ("oauth", ("access_tokens", "refresh_tokens", "codes")))
+
+    def _save_state(self) -> None:
+        """Keep the demo company and its grants across restarts of the app (QB_ENV=local only).
+
+        Pickle, because this is the emulator's own private file in the app's data folder; never load one
+        from elsewhere."""
+        with self._lock:
+            state = {owner: {name: getattr(getattr(self, owner), name) for name in names}
+                     for owner, names in self._STATE}
+            state["replies"] = self._replies
+            data = pickle.dumps(state)
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.state_file.with_suffix(".tmp")
+        temp.write_bytes(data)
+        os.replace(temp, self.state_file)
+
+    def _load_state(self) -> None:
+        state = pickle.loads(self.state_file.read_bytes())
+        for owner, names in self._STATE:
+            for name in names:
+                setattr(getattr(self, owner), name, state[owner][name])
+        self._replies = state["replies"]
 
     # --------------------------------------------------------------------------------- test-side API
     @property
@@ -260,6 +292,8 @@ class QboEmulator:
         with self._lock:
             key = str(response.status_code)
             self._stats["statuses"][key] = self._stats["statuses"].get(key, 0) + 1
+        if self.state_file is not None and request.method == "POST":
+            self._save_state()
         return response(environ, start_response)
 
     def _take_fault(self, op, resource, line: str, api: bool, drop: bool) -> Fault | None:

@@ -144,8 +144,8 @@ def _auth(quickbooks: QuickBooks, args) -> int:
     quickbooks.store.set_company_name(company)
     print(f"Connected to {company or 'the company'} (realm {result.realm_id}, {quickbooks.environment_label}).")
     if quickbooks.settings.is_local:
-        print("Note: QB_ENV=local uses an emulator that lives only as long as this command; "
-              "use the app's admin page to connect the demo.")
+        print("Note: QB_ENV=local talks to the bundled emulator, whose state is saved in "
+              f"{quickbooks.settings.emulator_state_file}; a running app sees this connection after a restart.")
     return 0
 
 

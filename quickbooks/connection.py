@@ -48,7 +48,8 @@ def open_quickbooks(settings: QbSettings, engine: Engine, *, redirect_uris: Sequ
         from emulators.qbo import QboEmulator
 
         emulator = QboEmulator(client_id=settings.client_id, client_secret=settings.client_secret,
-                               redirect_uris=tuple(dict.fromkeys([settings.redirect_uri, *redirect_uris])))
+                               redirect_uris=tuple(dict.fromkeys([settings.redirect_uri, *redirect_uris])),
+                               state_file=settings.emulator_state_file)
         server = emulator.start()
         settings = settings.with_endpoints(server.url)
         log.warning("QB_ENV=local: QuickBooks calls go to the bundled emulator at %s (demo data, nothing real)",

@@ -20,6 +20,7 @@ from settings import (DEFAULT_ENV_FILE, parse_bool, parse_choice, parse_fields, 
                       parse_positive_int, parse_url, read_environment, text)
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"   # the shipped mappings, wherever the app runs from
+DEFAULT_EMULATOR_STATE = Path("data/qbo_emulator.pickle")
 ENVIRONMENTS = ("local", "sandbox", "production")
 ENV_ALIASES = {"development": "sandbox", "dev": "sandbox"}
 SYNC_MODES = ("invoice_only", "dual")
@@ -74,6 +75,7 @@ class QbSettings:
     web_redirect_uri: str = ""
     sync_interval_seconds: float = 600.0
     bill_sync_interval_seconds: float = 3600.0
+    emulator_state_file: Path | None = None   # QB_ENV=local: where the demo emulator keeps its company
 
     @property
     def is_local(self) -> bool:
@@ -174,6 +176,7 @@ _FIELDS = {
     "QB_WEB_REDIRECT_URI": ("web_redirect_uri", parse_url),
     "QB_SYNC_INTERVAL": ("sync_interval_seconds", parse_positive_float),
     "QB_BILL_SYNC_INTERVAL": ("bill_sync_interval_seconds", parse_positive_float),
+    "QB_EMULATOR_STATE": ("emulator_state_file", lambda raw: Path(raw.strip())),
 }
 
 QB_SETTING_NAMES = tuple(_FIELDS)
@@ -185,6 +188,8 @@ def load_qb_settings(environ: Mapping[str, str] | None = None,
     env = read_environment(environ, env_file)
     values, problems = parse_fields(env, _FIELDS)
     qb_env = values.get("env", "local")
+    if qb_env == "local":
+        values.setdefault("emulator_state_file", DEFAULT_EMULATOR_STATE)
     if qb_env != "local":
         for name, attr in (("QB_CLIENT_ID", "client_id"), ("QB_CLIENT_SECRET", "client_secret")):
             if not values.get(attr):

@@ -32,7 +32,8 @@ def _env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GOOGLE_", "SHEET_", "LOCAL_", "DATABASE_", "QB_"))}
     env.update(LOCAL_SHEET_PATH=str(tmp_path / "book.xlsx"), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
-               SECRET_KEY="test", QB_TOKEN_KEY=KEY, ADMIN_PASSWORD="test-admin", **extra)
+               SECRET_KEY="test", QB_TOKEN_KEY=KEY, ADMIN_PASSWORD="test-admin",
+               QB_EMULATOR_STATE=str(tmp_path / "emulator.pickle"), **extra)
     return env
 
 

@@ -271,3 +271,28 @@ def test_a_fault_rate_is_reproducible_with_a_seed(qbo, qbo_api):
     first = pattern()
     assert first == pattern()
     assert 4 <= first.count(503) <= 20 and first.count(200) >= 20
+
+
+def test_the_demo_state_survives_a_restart(tmp_path):
+    import requests
+
+    from emulators.qbo import QboEmulator
+
+    state = tmp_path / "state.pickle"
+    first = QboEmulator(state_file=state)
+    with first.start():
+        tokens = first.issue_tokens()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
+        created = requests.post(f"{first.base_url}/v3/company/{first.realm_id}/invoice", headers=headers, timeout=5,
+                                json={"CustomerRef": {"value": "1"}, "Line": [{"Amount": 5.0, "DetailType":
+                                      "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
+        assert created.status_code == 200, created.text
+    second = QboEmulator(state_file=state)
+    with second.start():
+        again = requests.get(f"{second.base_url}/v3/company/{second.realm_id}/invoice/"
+                             f"{created.json()['Invoice']['Id']}", headers=headers, timeout=5)
+        assert again.status_code == 200, "the invoice and the access token came back"
+        refreshed = requests.post(f"{second.base_url}/oauth2/v1/tokens/bearer", auth=("emulator-client",
+                                  "emulator-secret"), data={"grant_type": "refresh_token",
+                                                            "refresh_token": tokens["refresh_token"]}, timeout=5)
+        assert refreshed.status_code == 200
