@@ -24,7 +24,8 @@ def row(invoice, status, inv_from, to_client, dollars, **extra):
     values = dict.fromkeys(SOURCE_HEADERS, "")
     values.update(invoice=invoice, status=status, inv_from=inv_from, to_client=to_client, inv_dollars=dollars,
                   end_client="Initech", task_descr="Python training, 3 days", job_name="PY-301",
-                  submitted_date="2026-03-02", **extra)
+                  submitted_date="2026-03-02")
+    values.update(extra)
     return [values[h] for h in SOURCE_HEADERS] + [""] * len(QB)
 
 
@@ -223,4 +224,35 @@ def test_an_interrupted_intent_is_not_adopted_when_quickbooks_holds_another_tran
     after = sheet(sheet_settings)["ACD-1"]
     assert after["qb_sync_status"] == "failed" and after["qb_invoice_id"] == ""
     assert "already used in QuickBooks" in after["qb_error"]
+    assert qbo_emulator.docnumber_counts("Invoice")["ACD-1"] == 1
+
+
+def test_grouped_rows_become_one_invoice_with_several_lines(make_service, sheet_settings, qbo_emulator):
+    ws = acd.open_sheet(sheet_settings).worksheet("inv_tbl")
+    rows = ws.read_all()
+    from spreadsheet import CellUpdate
+
+    second_line = row("ACD-1", "submitted", "ACD", "Globex LLC", "250.50", task_descr="Follow-up day")
+    ws.write_cells([CellUpdate(len(rows) + 1, c + 1, v) for c, v in enumerate(second_line)])
+    report = make_service(group_by_invoice=True).run("cli")
+    assert report.status == "ok", report.error
+    invoice = next(i for i in qbo_emulator.created("Invoice") if i["DocNumber"] == "ACD-1")
+    assert [line["Amount"] for line in invoice["Line"] if line.get("DetailType") == "SalesItemLineDetail"] == [
+        1500.0, 250.5]
+    holders = [r for r in ws.read_all()[1:] if r[0] == "ACD-1"]
+    header = ws.read_all()[0]
+    assert [dict(zip(header, r))["qb_invoice_id"] for r in holders] == [invoice["Id"], invoice["Id"]]
+
+
+def test_without_grouping_the_second_row_names_the_first(make_service, sheet_settings, qbo_emulator):
+    ws = acd.open_sheet(sheet_settings).worksheet("inv_tbl")
+    from spreadsheet import CellUpdate
+
+    extra = row("ACD-1", "submitted", "ACD", "Globex LLC", "250.50", task_descr="Follow-up day")
+    ws.write_cells([CellUpdate(len(ws.read_all()) + 1, c + 1, v) for c, v in enumerate(extra)])
+    make_service().run("cli")
+    header, *rows = ws.read_all()
+    holders = [dict(zip(header, r)) for r in rows if r[0] == "ACD-1"]
+    assert holders[0]["qb_sync_status"] == "synced"
+    assert holders[1]["qb_sync_status"] == "failed" and "is also on row 2" in holders[1]["qb_error"]
     assert qbo_emulator.docnumber_counts("Invoice")["ACD-1"] == 1
