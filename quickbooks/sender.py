@@ -66,6 +66,13 @@ class Sender:
         self.client, self.audit, self.realm_id, self.progress = client, audit, realm_id, progress
         self.should_stop = should_stop
 
+    def created_entry(self, direction: Direction, key: str, obj: dict, doc_number: str | None = None) -> dict:
+        """The audit row of a transaction QuickBooks holds for `key`: its Id, number, link and answer."""
+        qb_id = str(obj.get("Id"))
+        return {"row_key": key, "qb_id": qb_id, "doc_number": obj.get("DocNumber", doc_number),
+                "qb_url": transaction_url(direction, qb_id, self.realm_id),
+                "response_json": json.dumps(obj, sort_keys=True)}
+
     def find_by_doc_number(self, direction: Direction, doc_numbers: Iterable[str]) -> dict[str, list[dict]]:
         """Existing transactions by DocNumber, 50 per query; names Intuit cannot query are left out."""
         wanted = sorted({d for d in doc_numbers if d.isascii()})
@@ -161,10 +168,8 @@ class Sender:
     def _record(self, direction: Direction, outcome: Outcome, chunk: list[Payload],
                 fingerprints: dict[str, str]) -> None:
         in_chunk = {p.key for p in chunk}
-        self.audit.record_created(direction, [{
-            "row_key": p.key, "qb_id": str(obj.get("Id")), "doc_number": obj.get("DocNumber", p.doc_number),
-            "qb_url": transaction_url(direction, str(obj.get("Id")), self.realm_id),
-            "response_json": json.dumps(obj, sort_keys=True)} for p, obj, _ in outcome.created if p.key in in_chunk])
+        self.audit.record_created(direction, [self.created_entry(direction, p.key, obj, p.doc_number)
+                                              for p, obj, _ in outcome.created if p.key in in_chunk])
         self.audit.record_failed(direction, [{
             "row_key": p.key, "error": message, "row_fingerprint": fingerprints.get(p.key)}
             for p, message in outcome.failed if p.key in in_chunk])

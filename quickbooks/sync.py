@@ -8,7 +8,6 @@ is in the returned `SyncReport` and in `sync_runs`. Only a bug escapes, after be
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -30,7 +29,7 @@ from quickbooks.lookups import Lookups
 from quickbooks.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
 from quickbooks.plan import COLUMNS, FAILED_STATUS, SYNCED, Plan, PlanSettings, created_cells, failed_cells, make_plan
 from quickbooks.runs import BUSY, FAILED, OK, PARTIAL, RunLog
-from quickbooks.sender import Sender, same_transaction, transaction_url
+from quickbooks.sender import Sender, same_transaction
 from quickbooks.writeback import Target, row_fingerprint, write_back
 from sankey_helpers import SOURCE_HEADERS, rows_to_records, validate_headers
 from settings import Settings
@@ -212,11 +211,9 @@ class _Run:
             result = map_rows(group, direction, context)
             fingerprint = row_fingerprint([r.values for r in group])
             key = group[0].get("invoice").strip()
-            target_fp = None if self.s.qb.settings.group_by_invoice else fingerprint
             if isinstance(result, RowError):
                 failures.append({"row_key": key, "error": result.message, "row_fingerprint": fingerprint})
-                plan.targets.append(Target(key, target_fp, failed_cells(direction, result.message),
-                                           f"{direction.value}:failed", shared=True))
+                plan.targets.append(self._target(direction, key, fingerprint, failed_cells(direction, result.message)))
                 plan.count(direction, FAILED_STATUS)
                 planned.append({"action": "error", "direction": direction.value, "key": key, "rows": result.rows,
                                 "message": result.message})
@@ -244,12 +241,10 @@ class _Run:
         created = {p.key for p, _, _ in outcome.created}
         stored = audit.load(direction)
         for key in created:
-            fp = None if self.s.qb.settings.group_by_invoice else fingerprints[key]
-            plan.targets.append(Target(key, fp, created_cells(direction, stored[key]), f"{direction.value}:synced"))
+            plan.targets.append(self._target(direction, key, fingerprints[key], created_cells(direction, stored[key])))
         for payload, message in outcome.failed:
-            fp = None if self.s.qb.settings.group_by_invoice else fingerprints[payload.key]
-            plan.targets.append(Target(payload.key, fp, failed_cells(direction, message), f"{direction.value}:failed",
-                                       shared=True))
+            plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
+                                             failed_cells(direction, message)))
         plan.count(direction, SYNCED, len(created))
         plan.count(direction, "adopted", sum(1 for *_, adopted in outcome.created if adopted))
         plan.count(direction, FAILED_STATUS, len(outcome.failed))
@@ -271,22 +266,26 @@ class _Run:
             matches = [o for o in found.get(intent.doc_number or "", [])
                        if same_transaction(direction, o, party, amount)]
             if matches:
-                obj = matches[0]
-                adopted.append({"row_key": key, "qb_id": str(obj["Id"]), "doc_number": obj.get("DocNumber"),
-                                "qb_url": transaction_url(direction, str(obj["Id"]), realm),
-                                "response_json": json.dumps(obj, sort_keys=True)})
+                adopted.append(sender.created_entry(direction, key, matches[0]))
         audit.record_created(direction, adopted)
         if adopted:
             stored = audit.load(direction)
             done = {a["row_key"] for a in adopted}
             for key in done:
-                fp = None if self.s.qb.settings.group_by_invoice else stored[key].row_fingerprint
-                plan.targets.append(Target(key, fp, created_cells(direction, stored[key]), f"{direction.value}:synced"))
+                plan.targets.append(self._target(direction, key, stored[key].row_fingerprint,
+                                                 created_cells(direction, stored[key])))
             plan.count(direction, SYNCED, len(done))
             plan.count(direction, "recovered", len(done))
             self._advance(len(done))
             groups = [g for g in groups if g[0].get("invoice").strip() not in done]
         return groups
+
+    def _target(self, direction: Direction, key: str, fingerprint: str | None, cells: dict[str, str]) -> Target:
+        """Where a result goes: a grouped invoice's result belongs on all its rows, otherwise on the row with
+        this content; a failure (no id) may go on every identical row."""
+        failed = cells.get(COLUMNS[direction].status) == FAILED_STATUS
+        return Target(key, None if self.s.qb.settings.group_by_invoice else fingerprint, cells,
+                      f"{direction.value}:{'failed' if failed else 'synced'}", shared=failed)
 
     def _context(self, direction: Direction, lookups: Lookups, groups) -> MappingContext:
         qs = self.s.qb.settings

@@ -105,11 +105,7 @@ class TokenStore:
             return None
         if row.reconnect_reason:
             raise ReconnectNeeded(f"QuickBooks must be connected again: {row.reconnect_reason}")
-        try:
-            secret = json.loads(self._fernet.decrypt(row.token_ciphertext))
-        except InvalidToken:
-            raise TokenKeyMismatch("The stored QuickBooks tokens cannot be decrypted with this QB_TOKEN_KEY: set the "
-                                   "key they were stored with, or disconnect and connect QuickBooks again") from None
+        secret = self._decrypt(row.token_ciphertext)
         return TokenSet(secret["access_token"], secret["refresh_token"], row.access_expires_at,
                         row.refresh_expires_at, row.realm_id)
 
@@ -139,12 +135,15 @@ class TokenStore:
         with self.engine.connect() as connection:
             row = connection.execute(select(qb_tokens.c.token_ciphertext)).first()
         if row is not None:
-            try:
-                self._fernet.decrypt(row.token_ciphertext)
-            except InvalidToken:
-                raise TokenKeyMismatch("The stored QuickBooks tokens cannot be decrypted with this QB_TOKEN_KEY: set "
-                                       "the key they were stored with, or delete them with "
-                                       "`python quickbooks_sync.py auth --disconnect` and connect again") from None
+            self._decrypt(row.token_ciphertext)
+
+    def _decrypt(self, ciphertext: bytes) -> dict:
+        try:
+            return json.loads(self._fernet.decrypt(ciphertext))
+        except InvalidToken:
+            raise TokenKeyMismatch("The stored QuickBooks tokens cannot be decrypted with this QB_TOKEN_KEY: set "
+                                   "the key they were stored with, or delete them with "
+                                   "`python quickbooks_sync.py auth --disconnect` and connect again") from None
 
 
 Refresher = Callable[[str], dict]
