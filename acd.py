@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from demo_data import demo_inv_tbl
-from settings import Settings, load_settings
+from spreadsheet.demo_rows import demo_inv_tbl
+from tracker.settings import Settings, load_settings
 from sankey_helpers import QB_HEADERS, SOURCE_HEADERS, HeaderMap, rows_to_records, validate_headers
 from spreadsheet.base import Sheet, Worksheet
 from spreadsheet.google import GoogleSheet

@@ -16,16 +16,16 @@ from dash import Dash, html
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import is_running_from_reloader
 
-import db
-from errors import TrackerError
-from logging_setup import configure_logging
-from auth import init_auth
+from tracker import db
+from tracker.errors import TrackerError
+from tracker.logging_setup import configure_logging
+from tracker.auth import init_auth
 from quickbooks.connection import open_quickbooks
 from quickbooks.sync import SyncService
 from quickbooks.web import init_oauth_routes
-from local_secrets import announce_generated, ensure_local_secrets
+from quickbooks.demo import announce_generated, ensure_local_secrets
 from quickbooks.settings import QbSettings, load_qb_settings
-from settings import Settings, load_settings
+from tracker.settings import Settings, load_settings
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
 
     wanted = settings.scheduler_enabled if start_scheduler is None else start_scheduler
     if wanted and (not settings.debug or is_running_from_reloader()):
-        from scheduler import start_scheduler as start
+        from tracker.scheduler import start_scheduler as start
 
         server.extensions["tracker_scheduler"] = start(settings, engine, sync)
     return app

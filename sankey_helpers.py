@@ -13,9 +13,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from errors import HeaderError
+from tracker.errors import HeaderError
 from spreadsheet.base import column_letter
-from sheet_values import month_key, parse_amount, parse_date
+from spreadsheet.cells import month_key, parse_amount, parse_date
 
 __all__ = [
     "INV_TBL", "WORKSHEET_NAMES", "SOURCE_HEADERS", "QB_HEADERS", "QB_INVOICE_HEADERS", "QB_BILL_HEADERS", "EXPECTED_HEADERS",

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import acd
-from demo_data import scaled_inv_tbl
+from spreadsheet.demo_rows import scaled_inv_tbl
 from emulators.sheets import SheetsEmulator
 from sankey_helpers import build_sankey, totals_by_month, totals_by_status
-from settings import Settings
+from tracker.settings import Settings
 from spreadsheet.local import LocalWorkbook
 
 

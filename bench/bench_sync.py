@@ -20,15 +20,15 @@ from pathlib import Path
 import gspread
 from cryptography.fernet import Fernet
 
-import db
+from tracker import db
 from emulators.qbo import QboEmulator
 from emulators.sheets import SheetsEmulator
 from quickbooks.connection import open_quickbooks
 from quickbooks.settings import QbSettings
 from quickbooks.sync import SyncService
-from quickbooks.tokens import TokenSet
+from quickbooks.wire.tokens import TokenSet
 from sankey_helpers import QB_INVOICE_HEADERS, SOURCE_HEADERS
-from settings import Settings
+from tracker.settings import Settings
 from spreadsheet.google import SheetsHTTPClient
 
 CUSTOMERS = ["Globex LLC", "Initech", "O'Brien & Sons", "Zoë Café Ltd", "Acme Corp", "Umbrella Corp"]

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import db
+from tracker import db
 
 config = context.config
 target_metadata = db.metadata

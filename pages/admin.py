@@ -1,6 +1,6 @@
 """QuickBooks admin: connection, counts per direction, Sync now with progress, failed rows, preview, history.
 
-Everything shown comes from the database through quickbooks/admin_view.py, polled every two seconds, so
+Everything shown comes from the database through quickbooks/status.py, polled every two seconds, so
 every worker process and browser tab agrees. Every callback here has `admin-` outputs, which the login
 guard in auth.py checks before Dash runs it; the layout itself also asks for the login.
 """
@@ -14,10 +14,10 @@ from dash import Input, Output, callback, dcc, html, no_update
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from auth import is_admin
-from errors import TrackerError
-from quickbooks import admin_view as view
-from quickbooks.oauth import disconnect
+from tracker.auth import is_admin
+from tracker.errors import TrackerError
+from quickbooks import status as view
+from quickbooks.wire.oauth import disconnect
 from quickbooks.web import pop_flash
 
 dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
@@ -97,7 +97,7 @@ def _next_runs() -> dict[str, str]:
 
 
 def _counts(summary: dict) -> list:
-    from scheduler import SYNC_JOBS
+    from tracker.scheduler import SYNC_JOBS
 
     next_runs = _next_runs()
     cols = []

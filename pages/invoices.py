@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 import dash_ag_grid as dag
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard_data import load_page_data
+from pages._data import load_page_data
 
 dash.register_page(__name__, path="/invoices", name="Invoices", title="Finance tracker: invoices", order=1)
 

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard_data import load_page_data
+from pages._data import load_page_data
 from sankey_helpers import build_sankey, parse_amount, totals_by_month, totals_by_status
 
 dash.register_page(__name__, path="/", name="Overview", title="Finance tracker: overview", order=0)

@@ -16,8 +16,8 @@ from typing import Callable, Iterable
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from db import qb_bill_audit, qb_invoice_audit
-from quickbooks.directions import Direction
+from tracker.db import qb_bill_audit, qb_invoice_audit
+from quickbooks.rules.directions import Direction
 
 SENDING, CREATED, FAILED = "sending", "created", "failed"
 _REQUEST_NAMESPACE = uuid.UUID("6f1d3c9e-2a7b-4e43-9a57-1c0de5a11b01")

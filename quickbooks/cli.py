@@ -16,19 +16,19 @@ import webbrowser
 from pathlib import Path
 
 import acd
-import db
-from errors import ConfigError, TrackerError
-from logging_setup import configure_logging
-from quickbooks.callback_server import CallbackServer
+from tracker import db
+from tracker.errors import ConfigError, TrackerError
+from tracker.logging_setup import configure_logging
+from quickbooks.wire.callback_server import CallbackServer
 from quickbooks.connection import QuickBooks, open_quickbooks
-from quickbooks.oauth import disconnect, finish_connect, start_connect
-from quickbooks.directions import Direction
+from quickbooks.wire.oauth import disconnect, finish_connect, start_connect
+from quickbooks.rules.directions import Direction
 from quickbooks.runs import BUSY, OK
-from local_secrets import announce_generated, ensure_local_secrets
+from quickbooks.demo import announce_generated, ensure_local_secrets
 from quickbooks.settings import load_qb_settings
 from quickbooks.sync import SyncService
 from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS
-from settings import load_settings
+from tracker.settings import load_settings
 
 log = logging.getLogger("quickbooks_sync")
 LOG_FILE = Path("logs/quickbooks_sync.log")

@@ -14,10 +14,10 @@ from typing import Sequence
 from sqlalchemy.engine import Engine
 
 from emulators._server import RunningServer
-from quickbooks.client import QboClient
-from quickbooks.oauth import OAuthClient
+from quickbooks.wire.client import QboClient
+from quickbooks.wire.oauth import OAuthClient
 from quickbooks.settings import QbSettings
-from quickbooks.tokens import TokenManager, TokenStore
+from quickbooks.wire.tokens import TokenManager, TokenStore
 
 log = logging.getLogger(__name__)
 

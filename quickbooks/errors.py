@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from errors import ConfigError, SyncError
+from tracker.errors import ConfigError, SyncError
 
 
 class TokenKeyMismatch(ConfigError):

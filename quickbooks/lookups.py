@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from errors import ConfigError, WorksheetNotFound
-from quickbooks.client import QboClient
-from quickbooks.directions import load_name_map
-from quickbooks.mapping import NameIndex
+from tracker.errors import ConfigError, WorksheetNotFound
+from quickbooks.wire.client import QboClient
+from quickbooks.rules.directions import load_name_map
+from quickbooks.rules.mapping import NameIndex
 from spreadsheet.base import Sheet
 
 log = logging.getLogger(__name__)

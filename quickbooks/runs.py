@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import desc, insert, select, update
 from sqlalchemy.engine import Engine
 
-from db import sync_runs
+from tracker.db import sync_runs
 
 RUNNING, OK, PARTIAL, FAILED, BUSY = "running", "ok", "partial", "failed", "busy"
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable
 
-import failpoints
+from tracker import failpoints
 from quickbooks.audit import SENDING, AuditStore, request_id_for
-from quickbooks.client import MAX_BATCH_ITEMS, QboClient, quote_literal
-from quickbooks.directions import Direction
+from quickbooks.wire.client import MAX_BATCH_ITEMS, QboClient, quote_literal
+from quickbooks.rules.directions import Direction
 from quickbooks.errors import FaultDetail, FeatureNotAvailable, RetriableAPIError
-from quickbooks.mapping import Payload
+from quickbooks.rules.mapping import Payload
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
-from errors import ConfigError
-from settings import (DEFAULT_ENV_FILE, parse_bool, parse_choice, parse_fields, parse_positive_float,
+from tracker.errors import ConfigError
+from tracker.settings import (DEFAULT_ENV_FILE, parse_bool, parse_choice, parse_fields, parse_positive_float,
                       parse_positive_int, parse_url, read_environment, text)
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"   # the shipped mappings, wherever the app runs from

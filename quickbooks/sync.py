@@ -18,21 +18,21 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 
 import acd
-import failpoints
-from errors import SheetError, TrackerError
-from leases import holder_of, new_holder, release, try_acquire
+from tracker import failpoints
+from tracker.errors import SheetError, TrackerError
+from tracker.leases import holder_of, new_holder, release, try_acquire
 from quickbooks.audit import AuditStore
 from quickbooks.connection import QuickBooks
-from quickbooks.directions import Direction, load_directions
+from quickbooks.rules.directions import Direction, load_directions
 from quickbooks.errors import FatalAPIError
 from quickbooks.lookups import Lookups
-from quickbooks.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
-from quickbooks.plan import COLUMNS, FAILED_STATUS, SYNCED, Plan, PlanSettings, created_cells, failed_cells, make_plan
+from quickbooks.rules.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
+from quickbooks.rules.plan import COLUMNS, FAILED_STATUS, SYNCED, Plan, PlanSettings, created_cells, failed_cells, make_plan
 from quickbooks.runs import BUSY, FAILED, OK, PARTIAL, RunLog
 from quickbooks.sender import Sender, same_transaction
 from quickbooks.writeback import Target, row_fingerprint, write_back
 from sankey_helpers import SOURCE_HEADERS, rows_to_records, validate_headers
-from settings import Settings
+from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import logging
 
 from flask import Flask, Response, abort, redirect, request, session, url_for
 
-from errors import TrackerError
+from tracker.errors import TrackerError
 from quickbooks.connection import QuickBooks
-from quickbooks.oauth import OAuthClient, finish_connect, start_connect
+from quickbooks.wire.oauth import OAuthClient, finish_connect, start_connect
 
 log = logging.getLogger(__name__)
 FLASH_KEY = "admin_flash"

@@ -21,7 +21,7 @@ import requests
 from gspread.utils import absolute_range_name
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from errors import ConfigError, SheetAccessDenied, SheetError, SheetNotFound, SheetUnavailable, WorksheetNotFound
+from tracker.errors import ConfigError, SheetAccessDenied, SheetError, SheetNotFound, SheetUnavailable, WorksheetNotFound
 from spreadsheet.base import CellUpdate, Sheet, Worksheet, column_letter, group_updates, pad_rows
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from filelock import FileLock, Timeout
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
-import failpoints
-from errors import SheetError, SheetNotFound, SheetUnreadable, WorksheetNotFound
+from tracker import failpoints
+from tracker.errors import SheetError, SheetNotFound, SheetUnreadable, WorksheetNotFound
 from spreadsheet.base import CellUpdate, Sheet, Worksheet, pad_rows
 
 LOCK_TIMEOUT_SECONDS = 60.0

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from settings import Settings
+from tracker.settings import Settings
 
 
 @pytest.fixture

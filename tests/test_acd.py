@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import acd
-from errors import HeaderError
+from tracker.errors import HeaderError
 from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
 

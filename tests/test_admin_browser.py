@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from leases import release, try_acquire
+from tracker.leases import release, try_acquire
 from quickbooks.sync import SYNC_LEASE
 from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
@@ -119,7 +119,7 @@ def test_connect_sync_watch_and_disconnect(dash_duo, admin_app):
 def test_preview_lists_what_would_be_sent_and_changes_nothing(dash_duo, admin_app):
     sync = admin_app.server.extensions["sync"]
     tokens = sync.qb.emulator.issue_tokens()
-    from quickbooks.tokens import TokenSet
+    from quickbooks.wire.tokens import TokenSet
     import time
 
     sync.qb.store.save(TokenSet.from_response(tokens, tokens["realm_id"], time.time()))

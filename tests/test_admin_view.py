@@ -7,11 +7,11 @@ import sys
 
 import plotly.utils
 
-from quickbooks.directions import Direction
+from quickbooks.rules.directions import Direction
 
 
 def test_counts_show_the_next_scheduled_run(tracker_app):
-    from scheduler import build_scheduler
+    from tracker.scheduler import build_scheduler
 
     admin = next(m for name, m in sys.modules.items() if name.endswith("admin") and hasattr(m, "_counts"))
     sync = tracker_app.server.extensions["sync"]
@@ -32,7 +32,7 @@ def test_counts_show_the_next_scheduled_run(tracker_app):
 
 
 def test_skipped_bills_are_counted_even_when_bills_never_run(tracker_app):
-    from quickbooks import admin_view
+    from quickbooks import status as admin_view
     from quickbooks.runs import RunRecord
 
     runs = [RunRecord(7, "schedule", "invoice", False, "ok", 100.0, 101.0, 3, 3,

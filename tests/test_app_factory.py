@@ -98,9 +98,9 @@ def test_scheduler_is_off_when_disabled_and_in_the_reloader_parent(make_settings
 
 
 def test_stored_tokens_under_another_key_stop_start_up_plainly(tmp_path):
-    from quickbooks.tokens import TokenSet, TokenStore
+    from quickbooks.wire.tokens import TokenSet, TokenStore
 
-    import db
+    from tracker import db
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     db.upgrade(engine)

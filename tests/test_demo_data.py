@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from demo_data import demo_inv_tbl, scaled_inv_tbl
+from spreadsheet.demo_rows import demo_inv_tbl, scaled_inv_tbl
 from sankey_helpers import (
     SOURCE_HEADERS, build_sankey, inv_tbl_records, totals_by_month, totals_by_status, validate_headers,
 )
-from sheet_values import parse_amount, parse_date
+from spreadsheet.cells import parse_amount, parse_date
 
 TODAY = date(2026, 11, 25)
 

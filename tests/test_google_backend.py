@@ -7,7 +7,7 @@ import json
 import pytest
 
 import acd
-from errors import ConfigError, SheetAccessDenied, SheetNotFound, SheetUnavailable, WorksheetNotFound
+from tracker.errors import ConfigError, SheetAccessDenied, SheetNotFound, SheetUnavailable, WorksheetNotFound
 from spreadsheet import CellUpdate
 
 ROWS = [["invoice", "status"], ["00123", "pending"], ["ACD-2", "paid"]]

@@ -6,8 +6,8 @@ import multiprocessing
 import threading
 import time
 
-import db
-from leases import holder_of, release, try_acquire, waiting_lease
+from tracker import db
+from tracker.leases import holder_of, release, try_acquire, waiting_lease
 
 
 def _engine(tmp_path):
@@ -80,7 +80,7 @@ def test_a_lease_held_by_a_dead_process_on_this_host_is_taken_over(tmp_path):
     import subprocess
     import sys
 
-    from leases import new_holder
+    from tracker.leases import new_holder
 
     engine = _engine(tmp_path)
     child = subprocess.Popen([sys.executable, "-c", "pass"])

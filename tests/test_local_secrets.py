@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from werkzeug.security import check_password_hash
 
-from local_secrets import ensure_local_secrets
+from quickbooks.demo import ensure_local_secrets
 from quickbooks.settings import load_qb_settings
-from settings import load_settings
+from tracker.settings import load_settings
 
 
 def test_secrets_are_generated_once_and_read_back(tmp_path):

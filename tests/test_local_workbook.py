@@ -14,7 +14,7 @@ import time
 import openpyxl
 import pytest
 
-from errors import SheetUnreadable
+from tracker.errors import SheetUnreadable
 from spreadsheet import CellUpdate
 from spreadsheet.local import LocalWorkbook, cell_text
 

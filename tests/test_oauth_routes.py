@@ -79,7 +79,7 @@ def test_session_cookie_flags(tracker_app):
 def test_an_invoice_pdf_is_fetched_on_demand(admin, tracker_app):
     import time
 
-    from quickbooks.tokens import TokenSet
+    from quickbooks.wire.tokens import TokenSet
 
     quickbooks = tracker_app.server.extensions["sync"].qb
     tokens = quickbooks.emulator.issue_tokens()

@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from errors import HeaderError, SheetError
+from tracker.errors import HeaderError, SheetError
 from sankey_helpers import (
     EXPECTED_HEADERS, INV_TBL, NO_DATE, QB_HEADERS, SOURCE_HEADERS, WORKSHEET_NAMES, HeaderMap,
     build_sankey, inv_tbl_records, rows_to_records, totals_by_month, totals_by_status,
     validate_headers,
 )
-from sheet_values import month_key, parse_amount, parse_date
+from spreadsheet.cells import month_key, parse_amount, parse_date
 from spreadsheet.base import column_letter
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from errors import ConfigError
-from settings import load_settings
+from tracker.errors import ConfigError
+from tracker.settings import load_settings
 
 
 def test_defaults_run_on_a_fresh_machine():
@@ -78,7 +78,7 @@ def test_secret_key_is_not_in_the_repr():
 
 def test_env_example_documents_every_variable():
     from quickbooks.settings import QB_SETTING_NAMES
-    from settings import SETTING_NAMES
+    from tracker.settings import SETTING_NAMES
 
     example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
     undocumented = [name for name in (*SETTING_NAMES, *QB_SETTING_NAMES) if f"\n{name}=" not in example]

@@ -8,9 +8,9 @@ import time
 
 from sqlalchemy import func, inspect, select
 
-import db
-from scheduler import JOB_DEFAULTS, build_scheduler
-from snapshots import daily_snapshot_worker, take_daily_snapshot
+from tracker import db
+from tracker.scheduler import JOB_DEFAULTS, build_scheduler
+from tracker.snapshots import daily_snapshot_worker, take_daily_snapshot
 from spreadsheet.local import LocalWorkbook
 
 ROWS = [

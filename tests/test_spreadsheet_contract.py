@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import acd
-from errors import WorksheetNotFound
+from tracker.errors import WorksheetNotFound
 from spreadsheet import CellUpdate
 from spreadsheet.local import LocalWorkbook
 

@@ -10,9 +10,9 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-import db
+from tracker import db
 from quickbooks.connection import open_quickbooks
-from quickbooks.oauth import finish_connect, start_connect
+from quickbooks.wire.oauth import finish_connect, start_connect
 from quickbooks.settings import QbSettings
 
 REDIRECT_URI = "http://localhost:8765/callback"

@@ -13,7 +13,7 @@ import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-import db
+from tracker import db
 from tests.quickbooks.conftest import consent_redirect
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from errors import ConfigError
-from quickbooks.directions import Direction, DirectionMap, load_directions, load_name_map
+from tracker.errors import ConfigError
+from quickbooks.rules.directions import Direction, DirectionMap, load_directions, load_name_map
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 

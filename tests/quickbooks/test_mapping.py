@@ -15,10 +15,10 @@ from decimal import Decimal
 
 import pytest
 
-from quickbooks.directions import Direction
-from quickbooks.mapping import (MappingContext, NameIndex, Payload, RowError, SheetRow, group_rows, map_rows,
+from quickbooks.rules.directions import Direction
+from quickbooks.rules.mapping import (MappingContext, NameIndex, Payload, RowError, SheetRow, group_rows, map_rows,
                                 normalize_name)
-from quickbooks.values import clean_text, parse_money, parse_optional_money, parse_sheet_date
+from quickbooks.rules.values import clean_text, parse_money, parse_optional_money, parse_sheet_date
 
 TODAY = date(2026, 4, 1)
 ABSENT = object()

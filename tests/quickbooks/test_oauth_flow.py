@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from quickbooks.connection import open_quickbooks
 from quickbooks.errors import (ClientRejected, OAuthCallbackError, ReconnectNeeded, RetriableAPIError,
                                TokenKeyMismatch)
-from quickbooks.oauth import OAuthClient, disconnect, finish_connect, start_connect
+from quickbooks.wire.oauth import OAuthClient, disconnect, finish_connect, start_connect
 from tests.quickbooks.conftest import consent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from errors import ConfigError
+from tracker.errors import ConfigError
 from quickbooks.settings import load_qb_settings
 
 KEY = Fernet.generate_key().decode()

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from quickbooks.client import QboClient, RateLimiter, quote_literal
+from quickbooks.wire.client import QboClient, RateLimiter, quote_literal
 from quickbooks.errors import ApiFault, FeatureNotAvailable, NotAuthorized, ReconnectNeeded, RetriableAPIError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from scheduler import build_scheduler
+from tracker.scheduler import build_scheduler
 from quickbooks.sync import SyncService
 from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook

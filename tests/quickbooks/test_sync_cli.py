@@ -14,12 +14,12 @@ import pytest
 from cryptography.fernet import Fernet
 
 import acd
-import db
-from leases import try_acquire
+from tracker import db
+from tracker.leases import try_acquire
 from quickbooks.sync import SYNC_LEASE
-from quickbooks.tokens import TokenSet, TokenStore
+from quickbooks.wire.tokens import TokenSet, TokenStore
 from sankey_helpers import SOURCE_HEADERS
-from settings import Settings
+from tracker.settings import Settings
 from spreadsheet.local import LocalWorkbook
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 import acd
-import db
-from leases import try_acquire
-from quickbooks.directions import Direction
+from tracker import db
+from tracker.leases import try_acquire
+from quickbooks.rules.directions import Direction
 from quickbooks.sync import SYNC_LEASE, SyncService
 from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS, SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook

@@ -6,9 +6,9 @@ import multiprocessing
 import threading
 from dataclasses import replace
 
-import db
-from quickbooks.oauth import OAuthClient
-from quickbooks.tokens import TokenManager, TokenStore
+from tracker import db
+from quickbooks.wire.oauth import OAuthClient
+from quickbooks.wire.tokens import TokenManager, TokenStore
 
 
 def _expire_stored_access_token(store):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-import db
+from tracker import db
 from quickbooks.errors import ReconnectNeeded, TokenKeyMismatch
-from quickbooks.tokens import TokenManager, TokenSet, TokenStore
+from quickbooks.wire.tokens import TokenManager, TokenSet, TokenStore
 
 ACCESS, REFRESH = "access-token-PLAINTEXT-1", "refresh-token-PLAINTEXT-1"
 

@@ -14,13 +14,13 @@ import pytest
 from cryptography.fernet import Fernet
 
 import acd
-import db
+from tracker import db
 from quickbooks.connection import open_quickbooks
 from quickbooks.settings import load_qb_settings
 from quickbooks.sync import SyncService
-from quickbooks.tokens import TokenSet, TokenStore
+from quickbooks.wire.tokens import TokenSet, TokenStore
 from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
-from settings import Settings
+from tracker.settings import Settings
 from spreadsheet.local import LocalWorkbook
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ import secrets
 import time
 
 import acd
-import db
-from quickbooks.directions import Direction
-from quickbooks.tokens import TokenSet, TokenStore
+from tracker import db
+from quickbooks.rules.directions import Direction
+from quickbooks.wire.tokens import TokenSet, TokenStore
 from tests.conftest import ADMIN_PASSWORD
 from tests.reliability.conftest import make_world, ready_rows
 

@@ -4,7 +4,7 @@ the client must never go past Intuit's limits (the emulator counts every attempt
 
 from __future__ import annotations
 
-from quickbooks.client import RateLimiter
+from quickbooks.wire.client import RateLimiter
 from tests.reliability.conftest import make_world, ready_rows
 
 PER_MINUTE, BATCH_PER_MINUTE, CONCURRENT = 40, 8, 4   # small limits, so pacing really happens in a short test

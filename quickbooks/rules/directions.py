@@ -14,8 +14,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Iterable
 
-from errors import ConfigError
-from quickbooks.values import normalize_name
+from tracker.errors import ConfigError
+from quickbooks.rules.values import normalize_name
 
 __all__ = ["Direction", "DirectionMap", "load_directions", "load_name_map"]
 

@@ -12,7 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from errors import ConfigError
+from tracker.errors import ConfigError
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>QuickBooks</title></head>
 <body style="font-family: sans-serif; margin: 3em"><h2>{title}</h2><p>{text}</p></body></html>"""

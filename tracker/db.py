@@ -15,7 +15,7 @@ from sqlalchemy import (Column, Date, DateTime, Float, Integer, LargeBinary, Met
                         UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 metadata = MetaData(naming_convention={

@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from db import leases
+from tracker.db import leases
 
 
 def new_holder(purpose: str = "") -> str:

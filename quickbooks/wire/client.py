@@ -22,7 +22,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from quickbooks.errors import (ApiFault, FaultDetail, FeatureNotAvailable, NotAuthorized, ReconnectNeeded,
                                RetriableAPIError, SyncError)
 from quickbooks.settings import QbSettings
-from quickbooks.tokens import TokenManager
+from quickbooks.wire.tokens import TokenManager
 
 log = logging.getLogger(__name__)
 

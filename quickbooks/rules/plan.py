@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from quickbooks.audit import CREATED, FAILED, SENDING, AuditRow
-from quickbooks.directions import Direction, DirectionMap
-from quickbooks.mapping import SheetRow, group_rows
+from quickbooks.rules.directions import Direction, DirectionMap
+from quickbooks.rules.mapping import SheetRow, group_rows
 from quickbooks.writeback import Target, row_fingerprint
 
 SYNCED, FAILED_STATUS, SKIPPED = "synced", "failed", "skipped"

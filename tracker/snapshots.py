@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 import acd
-from db import daily_snapshots
-from errors import TrackerError
+from tracker.db import daily_snapshots
+from tracker.errors import TrackerError
 from sankey_helpers import parse_amount
-from settings import Settings
+from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
 

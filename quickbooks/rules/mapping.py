@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
-from quickbooks.directions import Direction
-from quickbooks.values import (MAX_AMOUNT, clean_text, normalize_name, parse_money, parse_optional_money,
+from quickbooks.rules.directions import Direction
+from quickbooks.rules.values import (MAX_AMOUNT, clean_text, normalize_name, parse_money, parse_optional_money,
                                parse_sheet_date)
 
 __all__ = ["normalize_name", "NameIndex", "SheetRow", "MappingContext", "Payload", "RowError", "map_rows",

@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass, field
 
 import acd
-from errors import TrackerError
-from settings import current_settings
+from tracker.errors import TrackerError
+from tracker.settings import current_settings
 
 log = logging.getLogger(__name__)
 

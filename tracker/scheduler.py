@@ -14,10 +14,10 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_J
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
-from quickbooks.directions import Direction
+from quickbooks.rules.directions import Direction
 from quickbooks.sync import SyncService
-from settings import Settings
-from snapshots import daily_snapshot_worker
+from tracker.settings import Settings
+from tracker.snapshots import daily_snapshot_worker
 
 log = logging.getLogger(__name__)
 

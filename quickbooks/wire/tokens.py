@@ -16,8 +16,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from db import qb_tokens
-from leases import waiting_lease
+from tracker.db import qb_tokens
+from tracker.leases import waiting_lease
 from quickbooks.errors import ReconnectNeeded, RetriableAPIError, TokenKeyMismatch
 
 ACCESS_SKEW_SECONDS = 300          # refresh this long before the access token expires

@@ -25,7 +25,7 @@ from requests_oauthlib import OAuth2Session
 
 from quickbooks.errors import ClientRejected, OAuthCallbackError, ReconnectNeeded, RetriableAPIError
 from quickbooks.settings import SCOPE, QbSettings
-from quickbooks.tokens import TokenSet, TokenStore
+from quickbooks.wire.tokens import TokenSet, TokenStore
 
 log = logging.getLogger(__name__)
 # requests-oauthlib and oauthlib log whole token requests and answers at DEBUG: never let them through.

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from werkzeug.security import generate_password_hash
 
 from quickbooks.settings import parse_env
-from settings import DEFAULT_ENV_FILE, read_environment
+from tracker.settings import DEFAULT_ENV_FILE, read_environment
 
 
 @dataclass(frozen=True)

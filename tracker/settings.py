@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 from dotenv import dotenv_values
 from werkzeug.security import generate_password_hash
 
-from errors import ConfigError
+from tracker.errors import ConfigError
 
 DEFAULT_ENV_FILE = ".env"
 GOOGLE_SHEETS_DEFAULT_URL = "https://sheets.googleapis.com"

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from quickbooks.audit import CREATED, FAILED
-from quickbooks.directions import Direction
+from quickbooks.rules.directions import Direction
 from quickbooks.runs import BUSY, OK, RUNNING, RunRecord
 from quickbooks.sync import SyncService
 

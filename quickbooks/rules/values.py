@@ -1,6 +1,6 @@
 """Strict readers for the `inv_tbl` cells the QuickBooks sync sends.
 
-`sheet_values.py` is lenient on purpose (a dashboard skips an odd cell). Here an unreadable cell must fail the
+`spreadsheet/cells.py` is lenient on purpose (a dashboard skips an odd cell). Here an unreadable cell must fail the
 row instead: a guessed amount or date in an accounting system is worse than no invoice. Every reader raises
 `ValueError` whose message names the column and the value and says what to type instead, because that text
 lands in the row's `qb_error` cell for a finance person to act on. Pure functions, no I/O.
@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sheet_values import SERIAL_EPOCH
+from spreadsheet.cells import SERIAL_EPOCH
 
 __all__ = ["parse_money", "parse_optional_money", "parse_sheet_date", "clean_text", "normalize_name",
            "MAX_AMOUNT", "YEAR_MIN", "YEAR_MAX"]
