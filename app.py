@@ -23,7 +23,7 @@ from tracker.auth import init_auth
 from quickbooks.connection import open_quickbooks
 from quickbooks.sync import SyncService
 from quickbooks.web import init_oauth_routes
-from quickbooks.demo import announce_generated, ensure_local_secrets
+from quickbooks import demo
 from quickbooks.settings import QbSettings, load_qb_settings
 from tracker.settings import Settings, load_settings
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
     if settings is None or qb_settings is None:
         settings, qb_settings = settings or load_settings(), qb_settings or load_qb_settings()
     configure_logging(settings.log_level)
+    demo.ensure_demo_workbook(settings, qb_settings)
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine)
     quickbooks = open_quickbooks(qb_settings, engine)
@@ -93,7 +94,7 @@ def __getattr__(name: str):
 
 def load_all_settings() -> tuple[Settings, QbSettings]:
     """Settings for a real start: in QB_ENV=local, missing secrets are generated into .env first."""
-    announce_generated(ensure_local_secrets())
+    demo.announce_generated(demo.ensure_local_secrets())
     return load_settings(), load_qb_settings()
 
 

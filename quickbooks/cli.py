@@ -24,7 +24,7 @@ from quickbooks.connection import QuickBooks, open_quickbooks
 from quickbooks.wire.oauth import disconnect, finish_connect, start_connect
 from quickbooks.rules.directions import Direction
 from quickbooks.runs import BUSY, OK
-from quickbooks.demo import announce_generated, ensure_local_secrets
+from quickbooks import demo
 from quickbooks.settings import load_qb_settings
 from quickbooks.sync import SyncService
 from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS
@@ -94,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        announce_generated(ensure_local_secrets())
+        demo.announce_generated(demo.ensure_local_secrets())
         qb_settings = load_qb_settings()
+        demo.ensure_demo_workbook(settings, qb_settings)
         engine = db.make_engine(settings.database_url)
         db.upgrade(engine)
         if args.command == "migrate":

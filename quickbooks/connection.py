@@ -1,6 +1,6 @@
 """Everything needed to talk to one QuickBooks company, assembled once from the settings.
 
-In `QB_ENV=local` the bundled emulator is started in-process on a free loopback port and every address
+In `QB_ENV=local` the bundled emulator is started in-process (by `quickbooks/demo.py`) and every address
 points at it, so the demo needs no Intuit account. The token key is checked here, at start-up: stored
 tokens that this key cannot decrypt stop the app with a clear message instead of failing later.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from sqlalchemy.engine import Engine
 
-from emulators._server import RunningServer
+from quickbooks import demo
 from quickbooks.wire.client import QboClient
 from quickbooks.wire.oauth import OAuthClient
 from quickbooks.settings import QbSettings
@@ -29,8 +29,8 @@ class QuickBooks:
     oauth: OAuthClient
     tokens: TokenManager
     client: QboClient
-    emulator_server: RunningServer | None = field(default=None, repr=False)
-    emulator: object | None = field(default=None, repr=False)   # the QboEmulator in local mode
+    emulator_server: Any = field(default=None, repr=False)   # demo mode: the emulator's RunningServer
+    emulator: Any = field(default=None, repr=False)          # demo mode: the QboEmulator
 
     def close(self) -> None:
         if self.emulator_server is not None:
@@ -45,15 +45,7 @@ def open_quickbooks(settings: QbSettings, engine: Engine, *, redirect_uris: Sequ
     """Assemble the connection; in local mode start the emulator accepting `redirect_uris` (plus the CLI's)."""
     server = emulator = None
     if settings.is_local and not settings.endpoints_ready:
-        from emulators.qbo import QboEmulator
-
-        emulator = QboEmulator(client_id=settings.client_id, client_secret=settings.client_secret,
-                               redirect_uris=tuple(dict.fromkeys([settings.redirect_uri, *redirect_uris])),
-                               state_file=settings.emulator_state_file)
-        server = emulator.start()
-        settings = settings.with_endpoints(server.url)
-        log.warning("QB_ENV=local: QuickBooks calls go to the bundled emulator at %s (demo data, nothing real)",
-                    server.url)
+        settings, server, emulator = demo.start_emulator(settings, redirect_uris)
     try:
         store = TokenStore(engine, settings.token_key, settings.env)
         store.check_key()

@@ -1,23 +1,39 @@
-"""First start in demo mode (QB_ENV=local): generate the secrets a real deployment must set itself.
+"""Demo mode (QB_ENV=local), in one place: everything the app does only when it runs on its embedded defaults.
 
-Missing QB_TOKEN_KEY, SECRET_KEY and admin password are generated into the local `.env` (mode 600), so
-they survive restarts (stored tokens stay readable, sessions stay valid). The admin password is printed
-once and only its hash is stored. Outside local mode nothing is generated: settings validation asks for them.
+- secrets a real deployment sets itself (QB_TOKEN_KEY, SECRET_KEY, the admin password) are generated once into
+  the local `.env` (mode 600), so stored tokens stay readable and sessions valid across restarts; the admin
+  password is printed once and only its hash is stored;
+- a missing local workbook is created with deterministic demo rows (`spreadsheet/demo_rows.py`);
+- the bundled QuickBooks emulator (`emulators/qbo.py`) is started on a free loopback port.
+
+This is the only product module that imports `emulators/`, and it does so inside `start_emulator`, so a
+production process never loads it. Outside demo mode nothing here runs: settings validation asks for the secrets,
+and a missing workbook is an error.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from cryptography.fernet import Fernet
 from werkzeug.security import generate_password_hash
 
-from quickbooks.settings import parse_env
-from tracker.settings import DEFAULT_ENV_FILE, read_environment
+from quickbooks.settings import QbSettings, parse_env
+from spreadsheet.demo_rows import demo_inv_tbl
+from spreadsheet.local import LocalWorkbook
+from spreadsheet.schema import QB_HEADERS
+from tracker.settings import DEFAULT_ENV_FILE, Settings, read_environment
+
+if TYPE_CHECKING:
+    from emulators._server import RunningServer
+    from emulators.qbo import QboEmulator
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,3 +81,33 @@ def announce_generated(generated: Generated) -> None:
     if generated.admin_password:
         print(f"Admin login for /admin: user 'admin', password {generated.admin_password}  (shown once; only its "
               "hash is stored)", file=sys.stderr)
+
+
+def ensure_demo_workbook(settings: Settings, qb_settings: QbSettings) -> bool:
+    """Demo mode with the local backend: create the workbook with demo rows when it does not exist yet.
+
+    Returns True when it created one. In any other mode it does nothing, so a mistyped LOCAL_SHEET_PATH in
+    production stays an error instead of quietly becoming fake invoices.
+    """
+    path = settings.local_sheet_path
+    if not qb_settings.is_local or settings.sheet_backend != "local" or path.exists():
+        return False
+    log.warning("Demo mode: no workbook at %s, creating one with %d demo rows", path, settings.demo_rows)
+    rows = demo_inv_tbl(settings.demo_rows)
+    sync_ready = [rows[0] + list(QB_HEADERS), *(row + [""] * len(QB_HEADERS) for row in rows[1:])]
+    LocalWorkbook.create(path, {settings.inv_worksheet: sync_ready})
+    return True
+
+
+def start_emulator(settings: QbSettings, redirect_uris: Sequence[str] = ()
+                   ) -> tuple[QbSettings, "RunningServer", "QboEmulator"]:
+    """Start the bundled QuickBooks emulator and point every address not set explicitly at it."""
+    from emulators.qbo import QboEmulator
+
+    emulator = QboEmulator(client_id=settings.client_id, client_secret=settings.client_secret,
+                           redirect_uris=tuple(dict.fromkeys([settings.redirect_uri, *redirect_uris])),
+                           state_file=settings.emulator_state_file)
+    server = emulator.start()
+    log.warning("QB_ENV=local: QuickBooks calls go to the bundled emulator at %s (demo data, nothing real)",
+                server.url)
+    return settings.with_endpoints(server.url), server, emulator

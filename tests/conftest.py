@@ -83,3 +83,20 @@ def tracker_app(tmp_path_factory):
                                           backoff_max_seconds=0.05))
     yield app
     app.server.extensions["quickbooks"].close()
+
+
+@pytest.fixture
+def point_app(tracker_app):
+    """Point the shared app (pages and sync) at settings derived from its start-up settings; restored afterwards,
+    so no test inherits another's worksheet or workbook."""
+    server = tracker_app.server
+    start = server.config["TRACKER_SETTINGS"]
+
+    def point(**changes) -> Settings:
+        settings = dataclasses.replace(start, **changes)
+        server.config["TRACKER_SETTINGS"] = settings
+        server.extensions["sync"].settings = settings
+        return settings
+
+    yield point
+    point()

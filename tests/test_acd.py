@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 import acd
-from tracker.errors import HeaderError
+from quickbooks import demo
+from quickbooks.settings import QbSettings
+from tracker.errors import HeaderError, SheetNotFound
 from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
 
@@ -14,12 +16,21 @@ def _sheet_rows(header, *rows):
     return [list(header), *[list(row) for row in rows]]
 
 
-def test_a_missing_workbook_is_created_with_demo_rows(make_settings):
+def test_demo_mode_creates_a_missing_workbook_with_demo_rows(make_settings):
     settings = make_settings(demo_rows=40)
+    assert demo.ensure_demo_workbook(settings, QbSettings(env="local")) is True
     table = acd.load_inv_table(settings)
-    assert settings.local_sheet_path.exists()
     assert len(table.records) == 40
     assert table.headers.names[:17] == list(SOURCE_HEADERS)
+    assert demo.ensure_demo_workbook(settings, QbSettings(env="local")) is False  # never overwrites
+
+
+def test_outside_demo_mode_a_missing_workbook_is_an_error_and_nothing_is_created(make_settings):
+    settings = make_settings()
+    assert demo.ensure_demo_workbook(settings, QbSettings(env="sandbox")) is False
+    with pytest.raises(SheetNotFound, match="does not exist: check LOCAL_SHEET_PATH"):
+        acd.load_inv_table(settings)
+    assert not settings.local_sheet_path.exists()
 
 
 def test_load_google_sheet_keeps_text_and_extra_columns(make_settings):

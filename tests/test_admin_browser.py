@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -28,17 +27,14 @@ def _row(invoice, to_client, dollars):
 
 
 @pytest.fixture
-def admin_app(tracker_app, tmp_path):
+def admin_app(tracker_app, point_app, tmp_path):
     """The shared app pointed at a fresh workbook: two good rows, one for a customer QuickBooks lacks."""
     path = tmp_path / "book.xlsx"
     LocalWorkbook.create(path, {"inv_tbl": [[*SOURCE_HEADERS, *QB_HEADERS], _row("ADM-1", "Globex LLC", "1500"),
                                             _row("ADM-2", "Initech", "$2,000.50"),
                                             _row("ADM-3", "Nobody Inc", "10")]})
-    settings = dataclasses.replace(tracker_app.server.config["TRACKER_SETTINGS"], local_sheet_path=path)
-    tracker_app.server.config["TRACKER_SETTINGS"] = settings
-    sync = tracker_app.server.extensions["sync"]
-    sync.settings = settings
-    sync.qb.store.clear()
+    point_app(local_sheet_path=path)
+    tracker_app.server.extensions["sync"].qb.store.clear()
     return tracker_app
 
 

@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
+from quickbooks import demo
 from spreadsheet.local import LocalWorkbook
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def use_settings(tracker_app, tmp_path):
-    def use(**changes):
-        settings = dataclasses.replace(tracker_app.server.config["TRACKER_SETTINGS"],
-                                       local_sheet_path=tmp_path / "book.xlsx", **changes)
-        tracker_app.server.config["TRACKER_SETTINGS"] = settings
-        tracker_app.server.extensions["sync"].settings = settings
+def use_settings(tracker_app, point_app, tmp_path):
+    def use(demo_workbook: bool = False, **changes):
+        """Point the app at this test's workbook; `demo_workbook` seeds it as the app's start does in demo mode."""
+        settings = point_app(local_sheet_path=tmp_path / "book.xlsx", **changes)
+        if demo_workbook:
+            assert demo.ensure_demo_workbook(settings, tracker_app.server.extensions["quickbooks"].settings)
         return settings
 
     return use
 
 
 def test_overview_draws_the_sankey_from_the_demo_workbook(dash_duo, tracker_app, use_settings):
-    settings = use_settings()
+    use_settings(demo_workbook=True)
     dash_duo.start_server(tracker_app)
     dash_duo.wait_for_contains_text("#overview-source", "150 invoices", timeout=20)
     dash_duo.wait_for_element("#overview-sankey .sankey .sankey-node", timeout=20)
     assert len(dash_duo.find_elements("#overview-sankey .sankey-node")) >= 8
     assert dash_duo.find_element("#overview-count").text == "150"
-    assert settings.local_sheet_path.exists()
     assert dash_duo.get_logs() == []
 
 
@@ -50,7 +49,7 @@ def test_overview_filters_change_the_totals(dash_duo, tracker_app, use_settings)
 
 
 def test_invoices_table_searches_every_column(dash_duo, tracker_app, use_settings):
-    use_settings()
+    use_settings(demo_workbook=True)
     dash_duo.start_server(tracker_app)
     dash_duo.wait_for_element("#nav-invoices", timeout=20).click()
     dash_duo.wait_for_contains_text("#invoices-count", "150 of 150 invoices", timeout=20)
