@@ -106,6 +106,10 @@ _NAME_COLUMNS = ("end_client", "to_client", "inv_from")
 _OTHER_KEY = "\x00other"  # cannot come from a sheet cell, so a client really called "Other" stays apart
 
 
+_Node = tuple[int, str]  # (level, key): the same name at two levels is two nodes
+_Row = tuple[tuple[str, str, str], Decimal, list[tuple[str, Decimal]]]  # (name keys, inv_dollars, shares)
+
+
 def build_sankey(
     records: Iterable[Mapping[str, Any]],
     top_n: int | None = 15,
@@ -120,54 +124,90 @@ def build_sankey(
     Rows without a positive ``inv_dollars`` are skipped.
     """
     names = _Names()
-    rows: list[tuple[tuple[str, str, str], Decimal, list[tuple[str, Decimal]]]] = []
+    rows = _collect_rows(records, names)
+    kept = _top_names(rows, top_n)
+    other_counts = [len({keys[level] for keys, _, _ in rows} - (kept[level] or set())) for level in range(3)]
+    flows = _aggregate_flows(rows, kept)
+    order, size = _order_nodes(flows)
+    labels = [_node_label(node, names, other_counts) for node in order]
+    fig = _sankey_figure(flows, order, size, labels)
+    _apply_layout(fig, title, order)
+    if not rows:
+        fig.add_annotation(text="No invoices with a positive amount to show", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
+    return fig
+
+
+def _collect_rows(records: Iterable[Mapping[str, Any]], names: _Names) -> list[_Row]:
+    """Parse each record once, so ranking and aggregating never re-read cells; also records the spellings
+    ``names`` needs for labels. Rows without a positive ``inv_dollars`` carry no flow and are dropped."""
+    rows: list[_Row] = []
     for record in records:
         amount = parse_amount(record.get("inv_dollars"))
         if amount is None or amount <= 0:
             continue
         keys = tuple(names.key(record.get(column)) for column in _NAME_COLUMNS)
-        shares = []
-        for column, label in SHARE_COLUMNS:
-            share = parse_amount(record.get(column))
-            if share is not None and share > 0:
-                shares.append((label, share))
-        rows.append((keys, amount, shares))  # type: ignore[arg-type]
+        rows.append((keys, amount, _positive_shares(record)))  # type: ignore[arg-type]
+    return rows
 
-    kept = _top_names(rows, top_n)
-    other_counts = [len({keys[level] for keys, _, _ in rows} - (kept[level] or set())) for level in range(3)]
 
-    # Aggregate on (level, key) nodes first, then number them level by level, biggest first: a stable order
-    # gives the same figure for the same data, whatever order the rows were in.
-    flows: dict[tuple[tuple[int, str], tuple[int, str]], Decimal] = defaultdict(Decimal)
+def _positive_shares(record: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
+    """The share links of one row; blank, unreadable or zero shares (e.g. vendor bills) draw no link."""
+    shares = []
+    for column, label in SHARE_COLUMNS:
+        share = parse_amount(record.get(column))
+        if share is not None and share > 0:
+            shares.append((label, share))
+    return shares
+
+
+def _aggregate_flows(rows: list[_Row], kept: list[set[str] | None]) -> dict[tuple[_Node, _Node], Decimal]:
+    """Sum rows into one link per node pair, after folding dropped names into "Other", so the figure's
+    size depends on the number of names, not of rows."""
+    flows: dict[tuple[_Node, _Node], Decimal] = defaultdict(Decimal)
     for keys, amount, shares in rows:
         path = [(level, _bucket(keys[level], kept[level])) for level in range(3)]
         flows[(path[0], path[1])] += amount
         flows[(path[1], path[2])] += amount
         for label, share in shares:
             flows[(path[2], (3, label))] += share
-    inflow: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    outflow: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    return flows
+
+
+def _order_nodes(flows: Mapping[tuple[_Node, _Node], Decimal]) -> tuple[list[_Node], dict[_Node, Decimal]]:
+    """Nodes level by level, biggest first, "Other" last, with their sizes: a stable order gives the same
+    figure for the same data, whatever order the rows were in."""
+    inflow: dict[_Node, Decimal] = defaultdict(Decimal)
+    outflow: dict[_Node, Decimal] = defaultdict(Decimal)
     for (source, target), value in flows.items():
         outflow[source] += value
         inflow[target] += value
     size = {n: max(inflow[n], outflow[n]) for n in {*inflow, *outflow}}
     order = sorted(size, key=lambda n: (n[0], n[1] == _OTHER_KEY, -size[n], n[1]))
+    return order, size
+
+
+def _node_label(node: _Node, names: _Names, other_counts: list[int]) -> str:
+    """Share nodes are already labels; name keys are casefolded, so show their most frequent spelling."""
+    level, key = node
+    if level == 3:
+        return key
+    if key == _OTHER_KEY:
+        return f"{OTHER} ({other_counts[level]} names)"
+    return names.label(key)
+
+
+def _sankey_figure(flows: Mapping[tuple[_Node, _Node], Decimal], order: list[_Node],
+                   size: dict[_Node, Decimal], labels: list[str]) -> go.Figure:
+    """The Sankey trace itself; links sorted by node index so the output does not depend on row order."""
     x, y = _node_positions(order, size)
     node_index = {n: i for i, n in enumerate(order)}
-
-    def label(level: int, key: str) -> str:
-        if level == 3:
-            return key
-        if key == _OTHER_KEY:
-            return f"{OTHER} ({other_counts[level]} names)"
-        return names.label(key)
-
     pairs = sorted(flows, key=lambda p: (node_index[p[0]], node_index[p[1]]))
-    fig = go.Figure(go.Sankey(
+    return go.Figure(go.Sankey(
         arrangement="snap",
         valueformat="$,.2f",
         node=dict(
-            label=[label(level, key) for level, key in order],
+            label=labels,
             color=[_LEVEL_COLORS[level] for level, _ in order],
             x=x, y=y, pad=14, thickness=18, line=dict(width=0.5, color="#444"),
         ),
@@ -179,18 +219,18 @@ def build_sankey(
             hovertemplate="%{source.label} → %{target.label}<br>%{value:$,.2f}<extra></extra>",
         ),
     ))
-    level_of = {index: level for (level, _), index in node_index.items()}
-    tallest = max((sum(1 for lvl in level_of.values() if lvl == level) for level in range(4)), default=0)
+
+
+def _apply_layout(fig: go.Figure, title: str, order: list[_Node]) -> None:
+    """Grow the figure with its tallest column, so many names stay readable without a huge empty chart."""
+    per_level = Counter(level for level, _ in order)
+    tallest = max((per_level[level] for level in range(4)), default=0)
     fig.update_layout(
         title=dict(text=title, x=0.01, subtitle=dict(text=" → ".join(SANKEY_LEVELS))),
         font=dict(size=13),
         height=max(480, min(1400, 120 + 34 * tallest)),
         margin=dict(l=20, r=20, t=90, b=20),
     )
-    if not rows:
-        fig.add_annotation(text="No invoices with a positive amount to show", showarrow=False,
-                           x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
-    return fig
 
 
 def _node_positions(order: list[tuple[int, str]], size: dict) -> tuple[list[float], list[float]]:
