@@ -1,9 +1,12 @@
 """The admin login: one administrator (ADMIN_USERNAME + a hashed password), a signed session cookie.
 
-A `before_request` guard protects every admin surface at once: the /admin page, the /qbo/* OAuth routes,
-and every Dash callback whose outputs belong to the admin page (ids starting with `admin-`), so a
-callback cannot be called around the page. Session cookies are HttpOnly, SameSite=Lax, Secure outside
-demo mode. The login form carries a CSRF token; failed logins are logged without the password.
+A `before_request` guard protects every admin surface at once, from explicit lists that app.py passes in
+(pages/_access.py keeps them; tracker/ imports neither pages/ nor quickbooks/): the admin routes (Flask URL
+rules, or Dash page paths, which Dash serves through its catch-all rule), and the admin Dash callbacks by
+their `callback_map` key, so a callback cannot be called around the page. A callback POST whose output is
+in neither the admin nor the public list is refused without the login too (deny by default). Session
+cookies are HttpOnly, SameSite=Lax, Secure outside demo mode. The login form carries a CSRF token; failed
+logins are logged without the password.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, render_template_string, request, session
@@ -19,9 +23,7 @@ from werkzeug.security import check_password_hash
 
 log = logging.getLogger(__name__)
 
-ADMIN_PREFIXES = ("/admin", "/qbo/")
 CALLBACK_PATH = "/_dash-update-component"
-ADMIN_ID_PREFIX = "admin-"
 SESSION_USER = "admin_user"
 SESSION_CSRF = "login_csrf"
 
@@ -52,25 +54,44 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _is_admin_callback() -> bool:
-    body = request.get_json(silent=True) or {}
-    outputs = str(body.get("output", ""))
-    return ADMIN_ID_PREFIX in outputs
+def _page_path(path: str) -> str:
+    """The path as Dash's page router reads it: "/admin/" and "/admin" are the same page."""
+    return "/" + path.strip("/")
 
 
-def init_auth(server: Flask, username: str, password_hash: str, secure_cookie: bool) -> None:
+def _callback_output() -> str:
+    """The callback a Dash POST asks for: its `output`, the key Dash looks the callback up by."""
+    body = request.get_json(silent=True)
+    return str(body.get("output", "")) if isinstance(body, dict) else ""
+
+
+def init_auth(server: Flask, username: str, password_hash: str, secure_cookie: bool, *,
+              admin_routes: Collection[str], admin_callbacks: Collection[str],
+              public_callbacks: Collection[str]) -> None:
+    """Session cookie flags, the guard, /login and /logout.
+
+    `admin_routes`: URL rules as `server.url_map` spells them, or Dash page paths; `admin_callbacks` and
+    `public_callbacks`: Dash `callback_map` keys. A callback in neither set needs the login.
+    """
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                          SESSION_COOKIE_SECURE=secure_cookie)
+    admin_routes, admin_callbacks = frozenset(admin_routes), frozenset(admin_callbacks)
+    public_callbacks = frozenset(public_callbacks)
 
     @server.before_request
     def guard():
-        path = request.path
-        if path.startswith(ADMIN_PREFIXES) and not is_admin():
-            if request.method == "GET" and path == "/admin":
-                return redirect(f"/login?next={path}")
+        if is_admin():
+            return None
+        rule = request.url_rule.rule if request.url_rule is not None else request.path
+        page = _page_path(request.path)
+        if rule in admin_routes or page in admin_routes:
+            if request.method == "GET" and rule not in admin_routes:   # a Dash page, served by the catch-all
+                return redirect(f"/login?next={page}")
             abort(401)
-        if path == CALLBACK_PATH and request.method == "POST" and _is_admin_callback() and not is_admin():
-            abort(401)
+        if rule == CALLBACK_PATH and request.method == "POST":
+            output = _callback_output()
+            if output in admin_callbacks or output not in public_callbacks:
+                abort(401)
         return None
 
     @server.route("/login", methods=["GET", "POST"])
