@@ -20,6 +20,7 @@ from tracker import db
 from tracker.errors import TrackerError
 from tracker.logging_setup import configure_logging
 from tracker.auth import init_auth
+from pages import _access as access
 from quickbooks.connection import open_quickbooks
 from quickbooks.sync import SyncService
 from quickbooks.web import init_oauth_routes
@@ -63,14 +64,16 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
     app.layout = _shell
     server.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
     init_auth(server, settings.admin_username, settings.admin_password_hash,
-              secure_cookie=settings.cookie_secure or not qb_settings.is_local)
+              secure_cookie=settings.cookie_secure or not qb_settings.is_local,
+              admin_routes=access.ADMIN_ROUTES, admin_callbacks=access.ADMIN_CALLBACKS,
+              public_callbacks=access.PUBLIC_CALLBACKS)
     init_oauth_routes(server, quickbooks)
 
     wanted = settings.scheduler_enabled if start_scheduler is None else start_scheduler
     if wanted and (not settings.debug or is_running_from_reloader()):
         from tracker.scheduler import start_scheduler as start
 
-        server.extensions["tracker_scheduler"] = start(settings, engine, sync)
+        server.extensions["tracker_scheduler"] = start(settings, engine, sync.scheduled_jobs())
     return app
 
 

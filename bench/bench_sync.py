@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.bench_sync [--rows 1000] [--latency 0.1] [--naive-sample 40]
 
 Both emulators answer every request after `--latency` seconds (default 100 ms). The sync runs on a Google
-Sheet (through real gspread). The naive approach is the seed's plan taken literally: per row, one create and
+Sheet (through real gspread). The naive approach is the obvious one: per row, one create and
 one `update_cell`; it is timed on a sample of rows and scaled to N (its cost is linear in N). Printed:
 QuickBooks requests, Sheets requests, wall time, peak Python memory (tracemalloc), and the ratios.
 """

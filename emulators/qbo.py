@@ -1,7 +1,7 @@
 """Loopback QuickBooks Online emulator: Accounting API v3 + Intuit OAuth 2.0, as a WSGI app on 127.0.0.1.
 
 Real clients (requests, requests-oauthlib) talk to it unchanged except for the base address. It is used by the
-tests, the benchmarks and the demo mode (`QB_ENV=local`). Behaviour follows /work/shared/reference/
+tests, the benchmarks and the demo mode (`QB_ENV=local`). Behaviour follows docs/reference/
 quickbooks-api.md (cited below as "reference §n"); the modules split the work:
 
     qbo.py          routing, bearer check, requestid replay, minorversion, statistics, CLI

@@ -2,7 +2,7 @@
 
 No HTTP, locking or clocks live here, so every rule that decides *what Google would answer* can be read
 and tested on its own; `emulators/sheets.py` wraps a `Spreadsheet` in a WSGI app. Behaviour follows
-/work/shared/reference/google-sheets-api.md (sections 2-4) and gspread's recorded cassettes. A1 parsing
+docs/reference/google-sheets-api.md (sections 2-4) and gspread's recorded cassettes. A1 parsing
 is in `sheets_a1`, cell values in `sheets_values`, tab storage in `sheets_tab`, formulas in
 `sheets_formula` and spreadsheets:batchUpdate in `sheets_requests`.
 """

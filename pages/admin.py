@@ -1,8 +1,9 @@
 """QuickBooks admin: connection, counts per direction, Sync now with progress, failed rows, preview, history.
 
 Everything shown comes from the database through quickbooks/status.py, polled every two seconds, so
-every worker process and browser tab agrees. Every callback here has `admin-` outputs, which the login
-guard in auth.py checks before Dash runs it; the layout itself also asks for the login.
+every worker process and browser tab agrees. Every callback here is listed in pages/_access.py, whose lists
+the login guard (tracker/auth.py) checks before Dash runs it; the layout itself also asks for the login.
+Pages call the engine (quickbooks/), never the wire.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from dash import Input, Output, callback, dcc, html, no_update
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from quickbooks import status as view
+from quickbooks.rules.directions import Direction
+from quickbooks.rules.statuses import RunStatus
+from quickbooks.rules.values import shown_utc
+from quickbooks.web import pop_flash
 from tracker.auth import is_admin
 from tracker.errors import TrackerError
-from quickbooks import status as view
-from quickbooks.wire.oauth import disconnect
-from quickbooks.web import pop_flash
+from tracker.scheduler import next_runs
 
 dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
 
@@ -88,27 +92,19 @@ def _connection_card(conn: view.ConnectionView):
     return lines
 
 
-def _next_runs() -> dict[str, str]:
-    """When this process's scheduler runs each sync job next (the scheduler lives with the app, see README)."""
-    scheduler = current_app.extensions.get("tracker_scheduler")
-    if scheduler is None:
-        return {}
-    return {job.id: view.when(job.next_run_time.timestamp()) for job in scheduler.get_jobs() if job.next_run_time}
-
-
-def _counts(summary: dict) -> list:
-    from tracker.scheduler import SYNC_JOBS
-
-    next_runs = _next_runs()
+def _counts(summary: dict[Direction, view.DirectionStatus]) -> list:
+    # The scheduler lives in the process that runs create_app (see README, "Deployment").
+    scheduled = next_runs(current_app.extensions.get("tracker_scheduler"))
     cols = []
-    for direction, counts in summary.items():
-        next_run = next_runs.get(SYNC_JOBS[direction], "not scheduled in this process")
-        items = [html.Li(f"{name}: {counts[name]}", id=f"admin-count-{direction.value}-{name.replace(' ', '-')}")
-                 for name in ("pending", "synced", "failed", "skipped", "awaiting writeback")]
-        cols.append(dbc.Col(dbc.Card([dbc.CardHeader(f"{direction.value.capitalize()}s"), dbc.CardBody([
+    for direction, status in summary.items():
+        when = scheduled.get(direction.facts.job_id)
+        next_run = shown_utc(when) if when else "not scheduled in this process"
+        items = [html.Li(f"{name}: {status.count(name)}",
+                         id=f"admin-count-{direction.value}-{name.replace(' ', '-')}") for name in view.COUNT_NAMES]
+        cols.append(dbc.Col(dbc.Card([dbc.CardHeader(direction.label), dbc.CardBody([
             html.Ul(items, className="mb-2"),
-            html.Div(f"Last run: {counts['last_run']}", className="small"),
-            html.Div(f"Last successful sync: {counts['last_success']}", className="small"),
+            html.Div(f"Last run: {status.last_run}", className="small"),
+            html.Div(f"Last successful sync: {status.last_success}", className="small"),
             html.Div(f"Next scheduled run: {next_run}", className="small", id=f"admin-next-{direction.value}"),
         ])]), md=6))
     return cols
@@ -148,7 +144,7 @@ def _chart(points: list[dict]) -> go.Figure:
 def _progress(run) -> tuple[int, str, bool]:
     if run is None:
         return 0, "no run yet", False
-    if run.status == "running":
+    if run.status is RunStatus.RUNNING:
         total = max(run.rows_total, 1)
         return round(100 * run.rows_done / total), f"{run.rows_done} of {run.rows_total} rows", True
     return 100, f"last run {run.status}", False
@@ -163,7 +159,7 @@ def refresh(_n):
     sync = _sync()
     try:
         runs = sync.runs.recent(30)
-        conn = view.connection_view(sync)
+        conn = view.connection_view(sync.qb)
         summary = view.direction_summary(sync, runs)
         failed = view.failed_rows(sync)
         recent = view.recent_invoices(sync)
@@ -173,7 +169,7 @@ def refresh(_n):
     run = view.progress_of(runs)
     value, label, animated = _progress(run)
     running = sync.running()
-    status = f"A sync is running ({run.trigger})." if running and run and run.status == "running" else ""
+    status = f"A sync is running ({run.trigger})." if running and run and run.status is RunStatus.RUNNING else ""
     return (_connection_card(conn), _counts(summary), _failed_table(failed), _recent_table(recent),
             _chart(view.history(runs)),
             value, label, animated, status, None)
@@ -190,7 +186,7 @@ def sync_now(_clicks):
 @callback(Output("admin-preview", "children"), Input("admin-preview-btn", "n_clicks"), prevent_initial_call=True)
 def preview(_clicks):
     report = _sync().run("manual", dry_run=True)
-    if report.status == "busy":
+    if report.status is RunStatus.BUSY:
         return dbc.Alert("A sync is running; preview again when it has finished.", color="warning")
     if report.error:
         return dbc.Alert(report.error, color="danger")
@@ -210,9 +206,8 @@ def preview(_clicks):
 def disconnect_clicked(confirmed):
     if not confirmed:
         return no_update
-    quickbooks = _sync().qb
     try:
-        disconnect(quickbooks.oauth, quickbooks.store)
+        _sync().qb.disconnect()
     except TrackerError as exc:
         return dbc.Alert(f"Not disconnected: {exc}", color="danger", id="admin-disconnect-result")
     return dbc.Alert("QuickBooks disconnected: the grant was revoked and the tokens deleted.", color="success",

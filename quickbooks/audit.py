@@ -7,19 +7,20 @@ a sheet edit. Only an operator's `reset` forgets a row.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import fields
 from typing import Callable, Iterable
 
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from tracker.db import qb_bill_audit, qb_invoice_audit
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.records import AuditRow
+from quickbooks.rules.statuses import AuditState
+from tracker.db import metadata
 
-SENDING, CREATED, FAILED = "sending", "created", "failed"
+_COLUMNS = tuple(f.name for f in fields(AuditRow))
 _REQUEST_NAMESPACE = uuid.UUID("6f1d3c9e-2a7b-4e43-9a57-1c0de5a11b01")
 
 
@@ -31,29 +32,6 @@ def request_id_for(sheet: str, worksheet: str, direction: Direction, key: str, p
     return str(uuid.uuid5(_REQUEST_NAMESPACE, f"{sheet}|{worksheet}|{direction.value}|{key}|{payload_hash}"))
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    row_key: str
-    state: str
-    request_id: str | None
-    payload_hash: str | None
-    payload_json: str | None
-    row_fingerprint: str | None
-    qb_id: str | None
-    doc_number: str | None
-    qb_url: str | None
-    party_name: str | None
-    amount: str | None
-    error: str | None
-    attempts: int
-    created_at: float
-    updated_at: float
-
-    @property
-    def payload(self) -> dict | None:
-        return json.loads(self.payload_json) if self.payload_json else None
-
-
 class AuditStore:
     """Audit rows of one worksheet of one spreadsheet."""
 
@@ -62,7 +40,7 @@ class AuditStore:
 
     @staticmethod
     def table(direction: Direction) -> Table:
-        return qb_invoice_audit if direction is Direction.INVOICE else qb_bill_audit
+        return metadata.tables[direction.facts.audit_table]
 
     def _where(self, table: Table, keys: Iterable[str] | None = None):
         clauses = [table.c.sheet == self.sheet, table.c.worksheet == self.worksheet]
@@ -73,45 +51,47 @@ class AuditStore:
     def load(self, direction: Direction) -> dict[str, AuditRow]:
         table = self.table(direction)
         with self.engine.connect() as connection:
-            rows = connection.execute(select(*[table.c[f] for f in AuditRow.__dataclass_fields__])
+            rows = connection.execute(select(*[table.c[f] for f in _COLUMNS])
                                       .where(*self._where(table))).all()
         return {row.row_key: AuditRow(**row._mapping) for row in rows}
 
-    def state_counts(self, direction: Direction) -> dict[str, int]:
-        """How many rows are `created`, `failed` and `sending` in this direction."""
+    def state_counts(self, direction: Direction) -> dict[AuditState, int]:
+        """How many rows are `created`, `failed` and `sending` in this direction (every state present, maybe 0)."""
         table = self.table(direction)
         with self.engine.connect() as connection:
             rows = connection.execute(select(table.c.state, func.count()).where(*self._where(table))
                                       .group_by(table.c.state)).all()
-        return {state: count for state, count in rows}
+        counts = dict.fromkeys(AuditState, 0)
+        counts.update({AuditState(state): count for state, count in rows})
+        return counts
 
-    def latest(self, direction: Direction, state: str, limit: int = 200) -> list[AuditRow]:
+    def latest(self, direction: Direction, state: AuditState, limit: int = 200) -> list[AuditRow]:
         """The rows of this direction most recently put in `state`, newest first."""
         table = self.table(direction)
         with self.engine.connect() as connection:
-            rows = connection.execute(select(*[table.c[f] for f in AuditRow.__dataclass_fields__])
-                                      .where(*self._where(table), table.c.state == state)
+            rows = connection.execute(select(*[table.c[f] for f in _COLUMNS])
+                                      .where(*self._where(table), table.c.state == AuditState(state).value)
                                       .order_by(table.c.updated_at.desc()).limit(limit)).all()
         return [AuditRow(**row._mapping) for row in rows]
 
     def record_intents(self, direction: Direction, intents: list[dict]) -> None:
         """Commit `sending` rows (key, request_id, payload_hash, payload_json, fingerprint, ...) before any send."""
-        self._upsert(direction, [{**intent, "state": SENDING, "error": None} for intent in intents],
+        self._upsert(direction, [{**intent, "state": AuditState.SENDING.value, "error": None} for intent in intents],
                      bump_attempts=True)
 
     def record_created(self, direction: Direction, results: list[dict]) -> None:
         """Store what QuickBooks answered (key, qb_id, doc_number, qb_url, response_json, ...)."""
-        self._upsert(direction, [{**result, "state": CREATED, "error": None} for result in results])
+        self._upsert(direction, [{**result, "state": AuditState.CREATED.value, "error": None} for result in results])
 
     def record_failed(self, direction: Direction, failures: list[dict]) -> None:
-        self._upsert(direction, [{**failure, "state": FAILED} for failure in failures])
+        self._upsert(direction, [{**failure, "state": AuditState.FAILED.value} for failure in failures])
 
-    def forget(self, direction: Direction, keys: Iterable[str], only_state: str | None = None) -> int:
+    def forget(self, direction: Direction, keys: Iterable[str], only_state: AuditState | None = None) -> int:
         """Delete audit rows: an operator reset, or intents QuickBooks refused as a whole (not created)."""
         table = self.table(direction)
         clauses = self._where(table, keys)
         if only_state:
-            clauses.append(table.c.state == only_state)
+            clauses.append(table.c.state == AuditState(only_state).value)
         with self.engine.begin() as connection:
             return connection.execute(delete(table).where(*clauses)).rowcount
 

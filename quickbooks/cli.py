@@ -6,28 +6,27 @@ Errors end with one plain message and a non-zero exit code (2 for configuration)
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import logging
-import sys
 import json
+import logging
 import signal
+import sys
 import threading
 import webbrowser
 from pathlib import Path
 
 import acd
+from quickbooks import demo
+from quickbooks.connection import QuickBooks, open_quickbooks
+from quickbooks.rules.directions import Direction
+from quickbooks.rules.statuses import RunStatus
+from quickbooks.settings import load_qb_settings
+from quickbooks.status import report_lines
+from quickbooks.sync import SyncService
+from quickbooks.wire.callback_server import CallbackServer
+from spreadsheet.schema import QB_BILL_HEADERS, QB_INVOICE_HEADERS
 from tracker import db
 from tracker.errors import ConfigError, TrackerError
 from tracker.logging_setup import configure_logging
-from quickbooks.wire.callback_server import CallbackServer
-from quickbooks.connection import QuickBooks, open_quickbooks
-from quickbooks.wire.oauth import disconnect, finish_connect, start_connect
-from quickbooks.rules.directions import Direction
-from quickbooks.runs import BUSY, OK
-from quickbooks import demo
-from quickbooks.settings import load_qb_settings
-from quickbooks.sync import SyncService
-from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS
 from tracker.settings import load_settings
 
 log = logging.getLogger("quickbooks_sync")
@@ -124,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _auth(quickbooks: QuickBooks, args) -> int:
     if args.disconnect:
-        disconnect(quickbooks.oauth, quickbooks.store)
+        quickbooks.disconnect()
         print("QuickBooks disconnected: the grant was revoked at Intuit and the stored tokens deleted.")
         return 0
     session: dict = {}
-    url = start_connect(quickbooks.oauth, session)
+    url = quickbooks.connect_url(session)
     with CallbackServer(quickbooks.settings.redirect_uri) as callback:
         print(f"Open this address, sign in to Intuit and choose the company:\n\n  {url}\n", flush=True)
         if args.open_browser:
@@ -139,11 +138,7 @@ def _auth(quickbooks: QuickBooks, args) -> int:
     if params is None:
         print("error: no answer from Intuit in time; run the command again", file=sys.stderr)
         return 1
-    result = finish_connect(quickbooks.oauth, quickbooks.store, session, params,
-                            expected_realm=quickbooks.settings.realm_id)
-    company = quickbooks.client.company_info().get("CompanyName", "")
-    quickbooks.store.set_company_name(company)
-    print(f"Connected to {company or 'the company'} (realm {result.realm_id}, {quickbooks.environment_label}).")
+    print(quickbooks.finish_connect(session, params))
     if quickbooks.settings.is_local:
         print("Note: QB_ENV=local talks to the bundled emulator, whose state is saved in "
               f"{quickbooks.settings.emulator_state_file}; a running app sees this connection after a restart.")
@@ -151,30 +146,9 @@ def _auth(quickbooks: QuickBooks, args) -> int:
 
 
 def _status(service: SyncService, _args) -> int:
-    quickbooks = service.qb
-    for direction, counts in service.counts().items():
-        print(f"{direction.value}s: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none")
-    for run in service.runs.recent(5):
-        when = dt.datetime.fromtimestamp(run.started_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        print(f"run {run.id} {when} {run.trigger} [{run.directions}] {run.status}"
-              + (f": {run.error}" if run.error else ""))
-    info = quickbooks.store.info()
-    if info is None:
-        print(f"QuickBooks ({quickbooks.environment_label}): not connected. Run `python quickbooks_sync.py auth`.")
-        return 1
-    now = dt.datetime.now(dt.timezone.utc).timestamp()
-    stamp = lambda t: dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: E731
-    print(f"QuickBooks ({quickbooks.environment_label}): company {info.company_name or '?'} (realm {info.realm_id})")
-    print(f"  connected {stamp(info.connected_at)}, tokens refreshed {stamp(info.refreshed_at)}")
-    print(f"  access token valid until {stamp(info.access_expires_at)}; refresh token until "
-          f"{stamp(info.refresh_expires_at)}")
-    reason = info.needs_reconnect(now)
-    if reason:
-        print(f"  RECONNECT NEEDED: {reason}")
-        return 1
-    if info.reconnect_soon(now):
-        print("  The refresh token ends within a week: connect again soon.")
-    return 0
+    lines, healthy = report_lines(service)
+    print("\n".join(lines))
+    return EXIT_OK if healthy else EXIT_PROBLEMS
 
 
 def _migrate(settings, mode: str) -> int:
@@ -221,13 +195,11 @@ def _run_once(service: SyncService, args) -> int:
         for item in report.planned:
             print(json.dumps(item, ensure_ascii=False, sort_keys=True))
     print(_summary(report))
-    return {OK: EXIT_OK, BUSY: EXIT_BUSY}.get(report.status, EXIT_PROBLEMS)
+    return {RunStatus.OK: EXIT_OK, RunStatus.BUSY: EXIT_BUSY}.get(report.status, EXIT_PROBLEMS)
 
 
 def _summary(report) -> str:
-    counts = "; ".join(f"{name}: " + ", ".join(f"{n} {what}" for what, n in sorted(c.items()))
-                       for name, c in sorted(report.counts.items())) or "nothing to do"
-    return f"Sync {report.status}: {counts}" + (f"\n{report.error}" if report.error else "")
+    return f"Sync {report.status}: {report.counts.summary()}" + (f"\n{report.error}" if report.error else "")
 
 
 def _daemon(service: SyncService, args) -> int:

@@ -1,4 +1,4 @@
-"""The QuickBooks branch of the project's one exception tree (the root is `errors.TrackerError`).
+"""The QuickBooks branch of the project's one exception tree (the root is `tracker.errors.TrackerError`).
 
     TrackerError
     ├── ConfigError
@@ -14,7 +14,8 @@
         └── ApiFault                  QuickBooks refused one request (a Fault with codes): the row fails
 
 Messages say what happened and what to do; they never contain tokens, secrets or whole payloads.
-`http.py` translates requests/oauthlib exceptions into these at the boundary.
+`quickbooks/wire/` translates requests/oauthlib exceptions and Fault bodies into these at the boundary
+(`client.classify_fault` is the one reading of a Fault).
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class FaultDetail:
         return f"{text} (QuickBooks error {self.code})" if self.code else text
 
 
+DUPLICATE_NUMBER = "6140"   # "Duplicate Document Number Error": the DocNumber is taken
+
+
 class ApiFault(SyncError):
     """QuickBooks answered with a Fault: one or more errors, each with a code."""
 
@@ -84,3 +88,7 @@ class ApiFault(SyncError):
     @property
     def codes(self) -> set[str]:
         return {error.code for error in self.errors}
+
+    @property
+    def duplicate_number(self) -> bool:
+        return DUPLICATE_NUMBER in self.codes

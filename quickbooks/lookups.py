@@ -1,6 +1,6 @@
 """Customer and vendor lookups, loaded once per run and only when a run has rows to send.
 
-Order (the seed's open question 2, decided in DESIGN.md): `config/qb_customers.json`, then the optional
+Order (see the README, "The sync"): `config/qb_customers.json`, then the optional
 `qb_customers` worksheet, then an exact DisplayName match among QuickBooks customers, compared client-side
 (case- and space-insensitive) because Intuit's query parser rejects non-ASCII names. No silent auto-create.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tracker.errors import ConfigError, WorksheetNotFound
 from quickbooks.wire.client import QboClient
-from quickbooks.rules.directions import load_name_map
+from quickbooks.config import load_name_map
 from quickbooks.rules.mapping import NameIndex
 from spreadsheet.base import Sheet
 

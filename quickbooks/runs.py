@@ -5,28 +5,28 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from sqlalchemy import desc, insert, select, update
 from sqlalchemy.engine import Engine
 
+from quickbooks.rules.counts import RunCounts
+from quickbooks.rules.directions import Direction
+from quickbooks.rules.statuses import RunStatus
 from tracker.db import sync_runs
-
-RUNNING, OK, PARTIAL, FAILED, BUSY = "running", "ok", "partial", "failed", "busy"
 
 
 @dataclass(frozen=True)
 class RunRecord:
     id: int
     trigger: str
-    directions: str
-    dry_run: bool
-    status: str
+    directions: tuple[Direction, ...]
+    status: RunStatus
     started_at: float
     finished_at: float | None
     rows_total: int
     rows_done: int
-    counts: dict = field(default_factory=dict)
+    counts: RunCounts = field(default_factory=RunCounts)
     error: str | None = None
 
 
@@ -34,10 +34,10 @@ class RunLog:
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time):
         self.engine, self.clock = engine, clock
 
-    def start(self, trigger: str, directions: list[str], dry_run: bool = False) -> int:
+    def start(self, trigger: str, directions: Sequence[Direction]) -> int:
         with self.engine.begin() as connection:
             return connection.execute(insert(sync_runs).values(
-                trigger=trigger, directions=",".join(directions), dry_run=int(dry_run), status=RUNNING,
+                trigger=trigger, directions=",".join(d.value for d in directions), status=RunStatus.RUNNING.value,
                 started_at=self.clock())).inserted_primary_key[0]
 
     def progress(self, run_id: int, done: int, total: int) -> None:
@@ -45,16 +45,16 @@ class RunLog:
             connection.execute(update(sync_runs).where(sync_runs.c.id == run_id)
                                .values(rows_done=done, rows_total=total))
 
-    def finish(self, run_id: int, status: str, counts: dict, error: str | None = None) -> None:
+    def finish(self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None = None) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
-                status=status, finished_at=self.clock(), counts_json=json.dumps(counts, sort_keys=True),
-                error=error[:2000] if error else None))
+                status=status.value, finished_at=self.clock(),
+                counts_json=json.dumps(counts.to_json(), sort_keys=True), error=error[:2000] if error else None))
 
-    def record_busy(self, trigger: str, directions: list[str], holder: str | None) -> int:
+    def record_busy(self, trigger: str, directions: Sequence[Direction], holder: str | None) -> int:
         """A run that could not start because another holds the lease (kept for the history)."""
         run_id = self.start(trigger, directions)
-        self.finish(run_id, BUSY, {}, f"a sync is already running ({holder or 'another process'})")
+        self.finish(run_id, RunStatus.BUSY, RunCounts(), f"a sync is already running ({holder or 'another process'})")
         return run_id
 
     def recent(self, limit: int = 20) -> list[RunRecord]:
@@ -62,12 +62,9 @@ class RunLog:
             rows = connection.execute(select(sync_runs).order_by(desc(sync_runs.c.id)).limit(limit)).all()
         return [_record(row) for row in rows]
 
-    def get(self, run_id: int) -> RunRecord | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(sync_runs).where(sync_runs.c.id == run_id)).first()
-        return _record(row) if row else None
-
 
 def _record(row) -> RunRecord:
-    return RunRecord(row.id, row.trigger, row.directions, bool(row.dry_run), row.status, row.started_at,
-                     row.finished_at, row.rows_total, row.rows_done, json.loads(row.counts_json or "{}"), row.error)
+    directions = tuple(Direction(name) for name in row.directions.split(",") if name)
+    return RunRecord(row.id, row.trigger, directions, RunStatus(row.status), row.started_at, row.finished_at,
+                     row.rows_total, row.rows_done, RunCounts.from_json(json.loads(row.counts_json or "{}")),
+                     row.error)

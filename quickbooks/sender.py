@@ -15,41 +15,28 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from tracker import failpoints
-from quickbooks.audit import SENDING, AuditStore, request_id_for
-from quickbooks.wire.client import MAX_BATCH_ITEMS, QboClient, quote_literal
+from quickbooks.audit import AuditStore, request_id_for
+from quickbooks.errors import ApiFault, FeatureNotAvailable, RetriableAPIError, SyncError
 from quickbooks.rules.directions import Direction
-from quickbooks.errors import FaultDetail, FeatureNotAvailable, RetriableAPIError
 from quickbooks.rules.mapping import Payload
+from quickbooks.rules.statuses import AuditState
+from quickbooks.wire.client import MAX_BATCH_ITEMS, QboClient, quote_literal
+from tracker import failpoints
 
 log = logging.getLogger(__name__)
 
-APP_URL = "https://app.qbo.intuit.com/app/{kind}?txnId={id}&companyId={realm}"
-FEATURE_CODES = {"5020", "120"}
-DUPLICATE_DOC = "6140"
 _BATCH_NAMESPACE = uuid.UUID("0b7e4f7a-7d59-4a4c-8a53-3f1f3c2b9d10")
-
-
-def transaction_url(direction: Direction, qb_id: str, realm_id: str) -> str:
-    return APP_URL.format(kind=direction.value, id=qb_id, realm=realm_id)
 
 
 def same_transaction(direction: Direction, obj: dict, party_id: str, amount: Decimal) -> bool:
     """Is this existing QuickBooks transaction the one we meant to create (same customer/vendor and total)?"""
-    ref = "CustomerRef" if direction is Direction.INVOICE else "VendorRef"
     total = Decimal(str(obj.get("TotalAmt", "0"))).quantize(Decimal("0.01"))
-    return (obj.get(ref) or {}).get("value") == party_id and total == amount
+    return (obj.get(direction.party_ref) or {}).get("value") == party_id and total == amount
 
 
-def describe_fault(direction: Direction, errors: Iterable[FaultDetail]) -> str:
+def describe_refusal(direction: Direction, error: SyncError) -> str:
     """A refusal in words a finance person can act on (QuickBooks' own text, and its code for support)."""
-    parts = "; ".join(str(e) for e in errors) or "no reason given"
-    return f"QuickBooks refused this {direction.value}: {parts}"
-
-
-def _faults(raw: dict) -> list[FaultDetail]:
-    return [FaultDetail(str(e.get("code", "")), str(e.get("Message", "")), str(e.get("Detail", "")),
-                        str(e.get("element") or "")) for e in raw.get("Error", [])]
+    return f"QuickBooks refused this {direction.value}: {error}"
 
 
 @dataclass
@@ -70,7 +57,8 @@ class Sender:
         """The audit row of a transaction QuickBooks holds for `key`: its Id, number, link and answer."""
         qb_id = str(obj.get("Id"))
         return {"row_key": key, "qb_id": qb_id, "doc_number": obj.get("DocNumber", doc_number),
-                "qb_url": transaction_url(direction, qb_id, self.realm_id),
+                "qb_url": f"{self.client.settings.app_base_url}/app/{direction.value}?txnId={qb_id}"
+                          f"&companyId={self.realm_id}",
                 "response_json": json.dumps(obj, sort_keys=True)}
 
     def find_by_doc_number(self, direction: Direction, doc_numbers: Iterable[str]) -> dict[str, list[dict]]:
@@ -99,18 +87,11 @@ class Sender:
 
     def _send_chunk(self, direction: Direction, chunk: list[Payload], fingerprints: dict[str, str],
                     outcome: Outcome) -> None:
-        failpoints.hit("before_intent")
-        ids = {p.key: request_id_for(self.audit.sheet, self.audit.worksheet, direction, p.key, p.payload_hash)
-               for p in chunk}
-        self.audit.record_intents(direction, [{
-            "row_key": p.key, "request_id": ids[p.key], "payload_hash": p.payload_hash,
-            "payload_json": json.dumps(p.body, sort_keys=True), "row_fingerprint": fingerprints.get(p.key),
-            "doc_number": p.doc_number, "party_name": p.party_name, "amount": str(p.amount)} for p in chunk])
-        failpoints.hit("after_intent")
+        request_ids = self._record_intents(direction, chunk, fingerprints)
         items = [{"bId": str(i + 1), "operation": "create", direction.entity: p.body} for i, p in enumerate(chunk)]
-        batch_id = str(uuid.uuid5(_BATCH_NAMESPACE, "|".join(ids[p.key] for p in chunk)))
+        batch_id = str(uuid.uuid5(_BATCH_NAMESPACE, "|".join(request_ids)))
         try:
-            answers = {a.get("bId"): a for a in self.client.batch(items, request_id=batch_id)}
+            answers = self.client.batch(items, direction.entity, request_id=batch_id)
             failpoints.hit("after_send")
         except RetriableAPIError as exc:
             failpoints.hit("after_lost_response")
@@ -119,35 +100,45 @@ class Sender:
             outcome.unsent.extend(chunk)
             return
         except FeatureNotAvailable as exc:
-            self.audit.forget(direction, [p.key for p in chunk], only_state=SENDING)
-            outcome.stopped, outcome.unsent = str(exc), outcome.unsent + chunk
+            self._not_sent(direction, chunk, outcome, str(exc))
             return
         duplicates: list[Payload] = []
         for i, payload in enumerate(chunk):
-            answer = answers.get(str(i + 1), {})
-            if direction.entity in answer:
-                outcome.created.append((payload, answer[direction.entity], False))
-                continue
-            errors = _faults(answer.get("Fault", {})) or [FaultDetail("", "no answer for this item")]
-            codes = {e.code for e in errors}
-            if DUPLICATE_DOC in codes:
+            answer = answers[str(i + 1)]
+            if answer.obj is not None:
+                outcome.created.append((payload, answer.obj, False))
+            elif isinstance(answer.error, ApiFault) and answer.error.duplicate_number:
                 duplicates.append(payload)
-            elif codes & FEATURE_CODES:
-                self.audit.forget(direction, [payload.key], only_state=SENDING)
-                outcome.unsent.append(payload)
-                outcome.stopped = (f"This QuickBooks company's edition does not allow {direction.value}s "
-                                   f"({'; '.join(map(str, errors))}): upgrade to Essentials or Plus, or set "
-                                   "QB_SYNC_MODE=invoice_only")
+            elif isinstance(answer.error, FeatureNotAvailable):
+                self._not_sent(direction, [payload], outcome, str(answer.error))
             else:
-                outcome.failed.append((payload, describe_fault(direction, errors)))
+                outcome.failed.append((payload, describe_refusal(direction, answer.error)))
         if duplicates:
             self._adopt(direction, duplicates, outcome)
         self._record(direction, outcome, chunk, fingerprints)
 
+    def _record_intents(self, direction: Direction, chunk: list[Payload], fingerprints: dict[str, str]) -> list[str]:
+        """Commit the `sending` intents of a batch before it goes out; return their request ids."""
+        failpoints.hit("before_intent")
+        ids = [request_id_for(self.audit.sheet, self.audit.worksheet, direction, p.key, p.payload_hash) for p in chunk]
+        self.audit.record_intents(direction, [{
+            "row_key": p.key, "request_id": request_id, "payload_hash": p.payload_hash,
+            "payload_json": json.dumps(p.body, sort_keys=True), "row_fingerprint": fingerprints.get(p.key),
+            "doc_number": p.doc_number, "party_name": p.party_name, "amount": str(p.amount)}
+            for p, request_id in zip(chunk, ids)])
+        failpoints.hit("after_intent")
+        return ids
+
+    def _not_sent(self, direction: Direction, payloads: list[Payload], outcome: Outcome, reason: str) -> None:
+        """QuickBooks refused the direction as a whole (the edition lacks it): nothing was created, so the
+        intents are forgotten and the rows wait, unchanged, for a setting or an upgrade."""
+        self.audit.forget(direction, [p.key for p in payloads], only_state=AuditState.SENDING)
+        outcome.unsent.extend(payloads)
+        outcome.stopped = reason
+
     def _adopt(self, direction: Direction, payloads: list[Payload], outcome: Outcome) -> None:
         """A DocNumber QuickBooks already has: ours when the party and amount match, else a clear failure."""
         existing = self.find_by_doc_number(direction, [p.doc_number for p in payloads])
-        ref = "CustomerRef" if direction is Direction.INVOICE else "VendorRef"
         for payload in payloads:
             matches = existing.get(payload.doc_number, [])
             same = [o for o in matches if same_transaction(direction, o, payload.party_id, payload.amount)]
@@ -157,7 +148,7 @@ class Sender:
                 other = matches[0]
                 outcome.failed.append((payload, (
                     f"Invoice number {payload.doc_number} is already used in QuickBooks by {direction.value} "
-                    f"Id {other.get('Id')} for '{(other.get(ref) or {}).get('name', '?')}' "
+                    f"Id {other.get('Id')} for '{(other.get(direction.party_ref) or {}).get('name', '?')}' "
                     f"(${other.get('TotalAmt', '?')}), not this row's '{payload.party_name}' (${payload.amount}): "
                     "give this row another number, or fix the QuickBooks transaction")))
             else:

@@ -1,13 +1,12 @@
-"""QuickBooks settings: the seed's variables plus the token key and address overrides; frozen, validated.
+"""QuickBooks settings: the QB_* variables plus the token key and address overrides; frozen, validated.
 
 `QB_ENV=local` (the default) talks to the bundled emulator: no Intuit account, no credentials. `sandbox`
-(alias `development`, as the seed writes it) and `production` talk to Intuit and need the app's keys.
+(alias `development`, as Intuit's developer portal names it) and `production` talk to Intuit and need the app's keys.
 Every problem is reported at once, by variable name.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -16,8 +15,8 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 
 from tracker.errors import ConfigError
-from tracker.settings import (DEFAULT_ENV_FILE, parse_bool, parse_choice, parse_fields, parse_positive_float,
-                      parse_positive_int, parse_url, read_environment, text)
+from tracker.settings import (DEFAULT_ENV_FILE, is_loopback, parse_bool, parse_choice, parse_fields,
+                              parse_positive_float, parse_positive_int, parse_url, read_environment, text)
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"   # the shipped mappings, wherever the app runs from
 DEFAULT_EMULATOR_STATE = Path("data/qbo_emulator.pickle")
@@ -52,7 +51,6 @@ class QbSettings:
     enable_bills: bool = False
     default_vendor_account: str = ""
     default_expense_account: str = ""
-    auto_mark_bill_paid: bool = False
     token_key: str = field(default="", repr=False)
     api_base_url: str = ""
     authorize_url: str = ""
@@ -153,7 +151,6 @@ _FIELDS = {
     "QB_ENABLE_BILLS": ("enable_bills", parse_bool),
     "QB_DEFAULT_VENDOR_ACCOUNT": ("default_vendor_account", parse_id),
     "QB_DEFAULT_EXPENSE_ACCOUNT": ("default_expense_account", parse_id),
-    "QB_AUTO_MARK_BILL_PAID": ("auto_mark_bill_paid", parse_bool),
     "QB_TOKEN_KEY": ("token_key", parse_token_key),
     "QB_API_BASE_URL": ("api_base_url", parse_url),
     "QB_AUTHORIZE_URL": ("authorize_url", parse_url),
@@ -218,12 +215,4 @@ def load_qb_settings(environ: Mapping[str, str] | None = None,
 
 def _secure_or_loopback(url: str) -> bool:
     parts = urlsplit(url)
-    if parts.scheme == "https":
-        return True
-    host = parts.hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return parts.scheme == "https" or is_loopback(parts.hostname or "")

@@ -12,9 +12,8 @@ import logging
 
 from flask import Flask, Response, abort, redirect, request, session, url_for
 
-from tracker.errors import TrackerError
 from quickbooks.connection import QuickBooks
-from quickbooks.wire.oauth import OAuthClient, finish_connect, start_connect
+from tracker.errors import TrackerError
 
 log = logging.getLogger(__name__)
 FLASH_KEY = "admin_flash"
@@ -29,11 +28,8 @@ def pop_flash() -> dict | None:
 
 
 def init_oauth_routes(server: Flask, quickbooks: QuickBooks) -> None:
-    def client() -> OAuthClient:
-        redirect_uri = quickbooks.settings.web_redirect_uri or url_for("qbo_callback", _external=True)
-        if quickbooks.emulator is not None:
-            quickbooks.emulator.register_redirect_uri(redirect_uri)
-        return OAuthClient(quickbooks.settings, redirect_uri=redirect_uri)
+    def redirect_uri() -> str:
+        return quickbooks.settings.web_redirect_uri or url_for("qbo_callback", _external=True)
 
     @server.route("/qbo/invoice/<qb_id>/pdf")
     def qbo_invoice_pdf(qb_id: str):
@@ -50,16 +46,12 @@ def init_oauth_routes(server: Flask, quickbooks: QuickBooks) -> None:
 
     @server.route("/qbo/connect")
     def qbo_connect():
-        return redirect(start_connect(client(), session))
+        return redirect(quickbooks.connect_url(session, redirect_uri()))
 
     @server.route("/qbo/callback", endpoint="qbo_callback")
     def qbo_callback():
         try:
-            result = finish_connect(client(), quickbooks.store, session, request.args.to_dict(),
-                                    expected_realm=quickbooks.settings.realm_id)
-            company = quickbooks.client.company_info().get("CompanyName", "")
-            quickbooks.store.set_company_name(company)
-            flash("success", f"QuickBooks connected: {company or 'company'} (realm {result.realm_id}).")
+            flash("success", quickbooks.finish_connect(session, request.args.to_dict(), redirect_uri()))
         except TrackerError as exc:
             log.warning("QuickBooks connect refused: %s", exc)
             flash("danger", str(exc))

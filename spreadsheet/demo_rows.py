@@ -1,6 +1,6 @@
 """Deterministic, realistic `inv_tbl` rows for the demo mode, the emulators, the tests and the benchmarks.
 
-The rows look like what finance staff really type (see DATA.md): mixed amount and date forms, stray spaces
+The rows look like what finance staff really type: mixed amount and date forms, stray spaces
 and capitals in `status`, names with apostrophes and accents, notes that start like a formula. Same seed and
 same `today`, same table, so a test or a benchmark can rely on it.
 """

@@ -101,7 +101,6 @@ sync_runs = Table(
     Column("id", Integer, primary_key=True),
     Column("trigger", String(20), nullable=False),
     Column("directions", String(40), nullable=False),
-    Column("dry_run", Integer, nullable=False, server_default="0"),
     Column("status", String(20), nullable=False),
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float, nullable=True),

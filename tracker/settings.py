@@ -7,6 +7,7 @@ wrong deployment stops at start-up with one message instead of failing later in 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -114,6 +115,16 @@ def parse_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1): the one place plain http is acceptable."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_url(raw: str) -> str:

@@ -16,84 +16,16 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.names import NameIndex
 from quickbooks.rules.values import (MAX_AMOUNT, clean_text, normalize_name, parse_money, parse_optional_money,
-                               parse_sheet_date)
+                                     parse_sheet_date)
 
-__all__ = ["normalize_name", "NameIndex", "SheetRow", "MappingContext", "Payload", "RowError", "map_rows",
-           "group_rows", "MAX_DOC_NUMBER", "MAX_TEXT"]
+__all__ = ["NameIndex", "SheetRow", "MappingContext", "Payload", "RowError", "map_rows", "group_rows",
+           "MAX_DOC_NUMBER", "MAX_TEXT"]
 
 MAX_DOC_NUMBER = 21   # Invoice/Bill DocNumber
 MAX_TEXT = 4000       # Line.Description and PrivateNote
 CUSTOMER_FIELDS = ("to_client", "end_client")
-
-
-@dataclass(frozen=True)
-class _Party:
-    id: str
-    name: str
-    active: bool
-
-
-class NameIndex:
-    """Sheet names -> QuickBooks customers (or vendors), matched client-side.
-
-    Order: the explicit config (`config/qb_customers.json`), then the `qb_customers` worksheet, then an exact
-    DisplayName match ignoring case and spacing. Matching happens here rather than in a QuickBooks query
-    because queries fail on non-ASCII names. Inactive objects never match; two active objects with the same
-    normalised name match nothing (`ambiguous`), because picking one would bill the wrong party.
-    """
-
-    def __init__(self, parties: Sequence[_Party] = (), aliases: Mapping[str, tuple[str, str]] | None = None):
-        self._by_id = {p.id: p for p in parties}
-        self._by_name: dict[str, list[_Party]] = {}
-        for party in parties:
-            self._by_name.setdefault(normalize_name(party.name), []).append(party)
-        self._aliases = dict(aliases or {})
-
-    @classmethod
-    def build(cls, qb_objects: Sequence[Mapping[str, Any]], explicit: Mapping[str, str] | None = None,
-              sheet_map: Mapping[str, str] | None = None) -> NameIndex:
-        """Index QuickBooks Customer/Vendor dicts (``Id``, ``DisplayName``, optional ``Active``) plus the maps."""
-        parties = [_Party(str(o.get("Id", "")), str(o.get("DisplayName") or ""), o.get("Active", True) is not False)
-                   for o in qb_objects if o.get("Id") not in (None, "")]
-        aliases: dict[str, tuple[str, str]] = {}
-        for source, mapping in (("config/qb_customers.json", explicit or {}), ("the qb_customers tab", sheet_map or {})):
-            for sheet_name, target in mapping.items():
-                key, value = normalize_name(sheet_name), clean_text(str(target or ""))
-                if key and value:
-                    aliases.setdefault(key, (value, source))  # the explicit config wins
-        return cls(parties, aliases)
-
-    def alias_of(self, name: str) -> tuple[str, str] | None:
-        """(target, where it is mapped) when `name` is mapped explicitly, else None."""
-        return self._aliases.get(normalize_name(name))
-
-    def _candidates(self, name: str) -> list[_Party]:
-        alias = self.alias_of(name)
-        if alias is not None:
-            target = alias[0]
-            if target in self._by_id:  # an Id wins over a DisplayName that happens to look like one
-                return [self._by_id[target]]
-            return self._by_name.get(normalize_name(target), [])
-        return self._by_name.get(normalize_name(name), [])
-
-    def matches(self, name: str) -> tuple[tuple[str, str], ...]:
-        """Every active (Id, DisplayName) the name points at; more than one means it is ambiguous."""
-        return tuple((p.id, p.name) for p in self._candidates(name) if p.active)
-
-    def resolve(self, name: str) -> tuple[str, str] | None:
-        """(Id, DisplayName) of the one active match, or None (unknown, inactive only, or ambiguous)."""
-        found = self.matches(name)
-        return found[0] if len(found) == 1 else None
-
-    def ambiguous(self, name: str) -> bool:
-        """True when two or more active QuickBooks objects match the name."""
-        return len(self.matches(name)) > 1
-
-    def inactive(self, name: str) -> bool:
-        """True when the only matches are inactive (deleted in QuickBooks terms)."""
-        candidates = self._candidates(name)
-        return bool(candidates) and not any(p.active for p in candidates)
 
 
 @dataclass(frozen=True)
@@ -125,6 +57,35 @@ class MappingContext:
     customer_field: str = "to_client"
     customers: NameIndex = field(default_factory=NameIndex)
     vendors: NameIndex = field(default_factory=NameIndex)
+
+    def party_column(self, direction: Direction) -> str:
+        """The sheet column naming the customer (QB_CUSTOMER_FIELD) or the vendor (`inv_from`)."""
+        return self.customer_field if direction is Direction.INVOICE else "inv_from"
+
+    def parties(self, direction: Direction) -> NameIndex:
+        return self.customers if direction is Direction.INVOICE else self.vendors
+
+    def setting_problems(self, direction: Direction) -> list[str]:
+        """What this direction needs from the settings and lacks."""
+        if direction is Direction.INVOICE and not self.item_id:
+            return ["QB_DEFAULT_ITEM_ID is not set: invoices need the Id of the QuickBooks item to bill"]
+        if direction is Direction.BILL and not self.expense_account:
+            return ["QB_DEFAULT_EXPENSE_ACCOUNT is not set: bills need the Id of an expense account"]
+        return []
+
+    def line_detail(self, direction: Direction) -> dict[str, Any]:
+        """What a line books: the item sold (invoices) or the expense account (bills)."""
+        if direction is Direction.INVOICE:
+            item = {"value": self.item_id, **({"name": self.item_name} if self.item_name else {})}
+            return {"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": item}}
+        return {"DetailType": "AccountBasedExpenseLineDetail",
+                "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.expense_account}}}
+
+    def header_extras(self, direction: Direction) -> dict[str, Any]:
+        """Fields of the transaction itself that only one direction has (a Bill's accounts-payable account)."""
+        if direction is Direction.BILL and self.ap_account:
+            return {"APAccountRef": {"value": self.ap_account}}
+        return {}
 
     def __post_init__(self) -> None:
         if self.customer_field not in CUSTOMER_FIELDS:
@@ -196,7 +157,7 @@ def _private_note(rows: Sequence[SheetRow], owed_acd: list[Decimal], owed_worker
 
 
 def _party_problem(direction: Direction, column: str, name: str, index: NameIndex) -> str:
-    label = "Customer" if direction is Direction.INVOICE else "Vendor"
+    label = direction.party.capitalize()
     alias = index.alias_of(name)
     if index.ambiguous(name):
         ids = ", ".join(pid for pid, _ in index.matches(name))
@@ -208,11 +169,24 @@ def _party_problem(direction: Direction, column: str, name: str, index: NameInde
     if index.inactive(name):
         return (f"{label} '{name}' is inactive in QuickBooks: make it active again, or map {column} to another "
                 f"{direction.party} in config/qb_customers.json")
-    if direction is Direction.INVOICE:
-        return (f"Customer '{name}' is not in QuickBooks: add it to config/qb_customers.json, the qb_customers tab, "
-                "or QuickBooks")
-    return (f"Vendor '{name}' is not in QuickBooks: add it in QuickBooks (Expenses > Vendors) or map it to an "
-            "existing vendor in config/qb_customers.json")
+    return f"{label} '{name}' is not in QuickBooks: {direction.facts.unknown_party_fix}"
+
+
+@dataclass
+class _Reading:
+    """What the rows of one transaction said, gathered row by row."""
+
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    amounts: list[Decimal] = field(default_factory=list)
+    parties: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # id -> (DisplayName, sheet name, row)
+    txn_date: date | None = None
+    due_date: date | None = None
+    owed_acd: list[Decimal] = field(default_factory=list)
+    owed_workers: list[Decimal] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts, Decimal(0))
 
 
 def map_rows(rows: Sequence[SheetRow], direction: Direction, ctx: MappingContext) -> Payload | RowError:
@@ -221,123 +195,103 @@ def map_rows(rows: Sequence[SheetRow], direction: Direction, ctx: MappingContext
     Every problem of every row is collected and returned together in one `RowError`; in a group each is
     prefixed with its row number. Raises ValueError only on misuse (no rows, rows with different keys).
     """
-    if not rows:
-        raise ValueError("map_rows needs at least one row")
-    rows = sorted(rows, key=lambda r: r.row)
-    key = rows[0].get("invoice").strip()
-    if any(r.get("invoice").strip() != key for r in rows):
-        raise ValueError("map_rows: all rows of a group must share one invoice value")
-    numbers = tuple(r.row for r in rows)
-    grouped = len(rows) > 1
-    problems: list[str] = []
-
+    rows, key = _one_group(rows)
     doc_number = ctx.doc_prefix + clean_text(key)
-    if not key:
-        problems.append("invoice is blank: every row needs an invoice number")
-    elif len(doc_number) > MAX_DOC_NUMBER:
-        with_prefix = f" (including the prefix '{ctx.doc_prefix}')" if ctx.doc_prefix else ""
-        problems.append(f"Invoice number '{doc_number}' is {len(doc_number)} characters; QuickBooks allows "
-                        f"{MAX_DOC_NUMBER}{with_prefix}: shorten it")
-    if direction is Direction.INVOICE and not ctx.item_id:
-        problems.append("QB_DEFAULT_ITEM_ID is not set: invoices need the Id of the QuickBooks item to bill")
-    if direction is Direction.BILL and not ctx.expense_account:
-        problems.append("QB_DEFAULT_EXPENSE_ACCOUNT is not set: bills need the Id of an expense account")
-
-    column = ctx.customer_field if direction is Direction.INVOICE else "inv_from"
-    index = ctx.customers if direction is Direction.INVOICE else ctx.vendors
-    lines: list[dict[str, Any]] = []
-    amounts: list[Decimal] = []
-    parties: dict[str, tuple[str, str, int]] = {}  # party id -> (DisplayName, sheet name, first row)
-    txn_date: date | None = None
-    due_date: date | None = None
-    owed_acd: list[Decimal] = []
-    owed_workers: list[Decimal] = []
-
+    problems = _key_problems(key, doc_number, ctx.doc_prefix) + ctx.setting_problems(direction)
+    reading = _Reading()
     for row in rows:
-        mine: list[str] = []
-        name = clean_text(row.get(column))
-        if not name:
-            what = "customer's name as it appears in QuickBooks" if direction is Direction.INVOICE else \
-                "name of who issued the invoice"
-            mine.append(f"{column} is blank: enter the {what}")
-        elif (found := index.resolve(name)) is None:
-            mine.append(_party_problem(direction, column, name, index))
-        else:
-            parties.setdefault(found[0], (found[1], name, row.row))
-
-        description = _description(row)
-        if len(description) > MAX_TEXT:
-            mine.append(f"The description (job_name + task_descr) is {len(description):,} characters; "
-                        f"QuickBooks allows {MAX_TEXT:,}: shorten task_descr")
-
-        amount = None
-        try:
-            amount = parse_money(row.get("inv_dollars"), "inv_dollars")
-        except ValueError as exc:
-            mine.append(str(exc))
-
-        for column_name, bucket in (("owed2ACD", owed_acd), ("owed2workers", owed_workers)):
-            try:
-                share = parse_optional_money(row.get(column_name), column_name)
-            except ValueError as exc:
-                mine.append(str(exc))
-            else:
-                if share is not None:
-                    bucket.append(share)
-
-        try:
-            submitted = parse_sheet_date(row.get("submitted_date"), "submitted_date")
-        except ValueError as exc:
-            mine.append(str(exc))
-        else:
-            txn_date = txn_date or submitted
-        try:
-            paid = parse_sheet_date(row.get("Inv_paid_date"), "Inv_paid_date")
-        except ValueError as exc:
-            mine.append(str(exc))
-        else:
-            due_date = due_date or paid
-
-        problems.extend(f"row {row.row}: {p}" if grouped else p for p in mine)
-        if amount is not None:
-            amounts.append(amount)
-            lines.append(_line(direction, ctx, amount, description))
-
-    if len(parties) > 1:
-        named = " and ".join(f"'{sheet}' (row {first})" for _, sheet, first in parties.values())
+        mine = _read_row(row, direction, ctx, reading)
+        problems.extend(f"row {row.row}: {p}" if len(rows) > 1 else p for p in mine)
+    if len(reading.parties) > 1:
+        named = " and ".join(f"'{sheet}' (row {first})" for _, sheet, first in reading.parties.values())
         problems.append(f"Rows sharing invoice '{key}' name different {direction.party}s: {named}; "
                         f"one {direction.entity.lower()} has one {direction.party}")
-    total = sum(amounts, Decimal(0))
-    if not problems and total >= MAX_AMOUNT:
-        problems.append(f"The rows of invoice '{key}' add up to {total:,.2f}: QuickBooks accepts totals below "
-                        "10,000,000,000")
+    if not problems and reading.total >= MAX_AMOUNT:
+        problems.append(f"The rows of invoice '{key}' add up to {reading.total:,.2f}: QuickBooks accepts totals "
+                        "below 10,000,000,000")
+    numbers = tuple(r.row for r in rows)
     if problems:
         return RowError(rows=numbers, key=key, direction=direction, message="; ".join(problems))
+    return _payload(direction, key, doc_number, rows, reading, ctx)
 
-    party_id, (party_name, _, _) = next(iter(parties.items()))
-    txn = txn_date or ctx.today
+
+def _one_group(rows: Sequence[SheetRow]) -> tuple[list[SheetRow], str]:
+    if not rows:
+        raise ValueError("map_rows needs at least one row")
+    ordered = sorted(rows, key=lambda r: r.row)
+    key = ordered[0].get("invoice").strip()
+    if any(r.get("invoice").strip() != key for r in ordered):
+        raise ValueError("map_rows: all rows of a group must share one invoice value")
+    return ordered, key
+
+
+def _key_problems(key: str, doc_number: str, prefix: str) -> list[str]:
+    if not key:
+        return ["invoice is blank: every row needs an invoice number"]
+    if len(doc_number) > MAX_DOC_NUMBER:
+        with_prefix = f" (including the prefix '{prefix}')" if prefix else ""
+        return [f"Invoice number '{doc_number}' is {len(doc_number)} characters; QuickBooks allows "
+                f"{MAX_DOC_NUMBER}{with_prefix}: shorten it"]
+    return []
+
+
+def _read_row(row: SheetRow, direction: Direction, ctx: MappingContext, reading: _Reading) -> list[str]:
+    """Read one row into `reading`; return its problems in words."""
+    problems: list[str] = []
+    column, index = ctx.party_column(direction), ctx.parties(direction)
+    name = clean_text(row.get(column))
+    if not name:
+        problems.append(f"{column} is blank: enter the {direction.facts.blank_party}")
+    elif (found := index.resolve(name)) is None:
+        problems.append(_party_problem(direction, column, name, index))
+    else:
+        reading.parties.setdefault(found[0], (found[1], name, row.row))
+    description = _description(row)
+    if len(description) > MAX_TEXT:
+        problems.append(f"The description (job_name + task_descr) is {len(description):,} characters; "
+                        f"QuickBooks allows {MAX_TEXT:,}: shorten task_descr")
+    amount = _collect(problems, parse_money, row.get("inv_dollars"), "inv_dollars")
+    for share_column, bucket in (("owed2ACD", reading.owed_acd), ("owed2workers", reading.owed_workers)):
+        share = _collect(problems, parse_optional_money, row.get(share_column), share_column)
+        if share is not None:
+            bucket.append(share)
+    submitted = _collect(problems, parse_sheet_date, row.get("submitted_date"), "submitted_date")
+    paid = _collect(problems, parse_sheet_date, row.get("Inv_paid_date"), "Inv_paid_date")
+    reading.txn_date = reading.txn_date or submitted
+    reading.due_date = reading.due_date or paid
+    if amount is not None:
+        reading.amounts.append(amount)
+        reading.lines.append(_line(direction, ctx, amount, description))
+    return problems
+
+
+def _collect(problems: list[str], parse, text: str, column: str):
+    """`parse(text, column)`, or None with its ValueError's message added to `problems`."""
+    try:
+        return parse(text, column)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _payload(direction: Direction, key: str, doc_number: str, rows: Sequence[SheetRow], reading: _Reading,
+             ctx: MappingContext) -> Payload:
+    party_id, (party_name, _, _) = next(iter(reading.parties.items()))
+    txn = reading.txn_date or ctx.today
     body: dict[str, Any] = {"DocNumber": doc_number, "TxnDate": txn.isoformat()}
-    if due_date is not None and due_date >= txn:  # a paid date before the invoice date cannot be a due date
-        body["DueDate"] = due_date.isoformat()
-    ref = {"value": party_id, "name": party_name}
-    body["CustomerRef" if direction is Direction.INVOICE else "VendorRef"] = ref
-    body["Line"] = lines
-    if direction is Direction.BILL and ctx.ap_account:
-        body["APAccountRef"] = {"value": ctx.ap_account}
-    if note := _private_note(rows, owed_acd, owed_workers):
+    if reading.due_date is not None and reading.due_date >= txn:  # a paid date before the invoice date is no due date
+        body["DueDate"] = reading.due_date.isoformat()
+    body[direction.party_ref] = {"value": party_id, "name": party_name}
+    body["Line"] = reading.lines
+    body.update(ctx.header_extras(direction))
+    if note := _private_note(rows, reading.owed_acd, reading.owed_workers):
         body["PrivateNote"] = note
-    return Payload(direction=direction, key=key, doc_number=doc_number, body=body, amount=total,
-                   party_id=party_id, party_name=party_name, rows=numbers)
+    return Payload(direction=direction, key=key, doc_number=doc_number, body=body, amount=reading.total,
+                   party_id=party_id, party_name=party_name, rows=tuple(r.row for r in rows))
 
 
 def _line(direction: Direction, ctx: MappingContext, amount: Decimal, description: str) -> dict[str, Any]:
-    line: dict[str, Any] = {"Amount": _money_json(amount)}
-    if direction is Direction.INVOICE:
-        item = {"value": ctx.item_id, **({"name": ctx.item_name} if ctx.item_name else {})}
-        line.update(DetailType="SalesItemLineDetail", SalesItemLineDetail={"ItemRef": item})
-    else:
-        line.update(DetailType="AccountBasedExpenseLineDetail",
-                    AccountBasedExpenseLineDetail={"AccountRef": {"value": ctx.expense_account}})
+    line: dict[str, Any] = {"Amount": _money_json(amount), **ctx.line_detail(direction)}
     if description:
         line["Description"] = description
     return line

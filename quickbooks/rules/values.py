@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from spreadsheet.cells import SERIAL_EPOCH
 
 __all__ = ["parse_money", "parse_optional_money", "parse_sheet_date", "clean_text", "normalize_name",
-           "MAX_AMOUNT", "YEAR_MIN", "YEAR_MAX"]
+           "iso_utc", "shown_utc", "MAX_AMOUNT", "YEAR_MIN", "YEAR_MAX"]
 
 # QuickBooks amounts are "max 15 digits in 10.5 format": at most 10 digits before the point.
 MAX_AMOUNT = Decimal("10000000000")
@@ -171,3 +171,16 @@ def normalize_name(text: str) -> str:
     """
     composed = unicodedata.normalize("NFC", clean_text(text))
     return " ".join(unicodedata.normalize("NFC", composed.casefold()).split())
+
+
+def iso_utc(timestamp: float) -> str:
+    """``2026-03-02T14:05:09Z``: how the sheet's `qb_synced_at` shows a moment (ISO 8601, UTC, whole seconds)."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def shown_utc(timestamp: float | None, seconds: bool = True) -> str:
+    """``2026-03-02 14:05:09 UTC`` for people (the admin page, the CLI); ``never`` when there is no moment."""
+    if not timestamp:
+        return "never"
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")

@@ -7,12 +7,12 @@ request for its path with a short page, and hands the query parameters back to t
 from __future__ import annotations
 
 import html
-import ipaddress
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tracker.errors import ConfigError
+from tracker.settings import is_loopback
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>QuickBooks</title></head>
 <body style="font-family: sans-serif; margin: 3em"><h2>{title}</h2><p>{text}</p></body></html>"""
@@ -22,14 +22,9 @@ class CallbackServer:
     def __init__(self, redirect_uri: str):
         parts = urlsplit(redirect_uri)
         host = parts.hostname or ""
-        if host != "localhost":
-            try:
-                loopback = ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                loopback = False
-            if not loopback:
-                raise ConfigError(f"QB_REDIRECT_URI={redirect_uri!r}: the command-line connect listens on this "
-                                  "machine, so use http://localhost:PORT/callback (and register it at Intuit)")
+        if not is_loopback(host):
+            raise ConfigError(f"QB_REDIRECT_URI={redirect_uri!r}: the command-line connect listens on this "
+                              "machine, so use http://localhost:PORT/callback (and register it at Intuit)")
         self.path = parts.path or "/"
         self.params: dict[str, str] | None = None
         self._done = threading.Event()

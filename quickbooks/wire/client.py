@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import requests
@@ -28,8 +29,17 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH_ITEMS = 30
 MAX_QUERY_RESULTS = 1000
-FEATURE_CODES = {"5020", "120"}
+FEATURE_CODES = frozenset({"5020", "120"})   # the company's edition lacks the feature (Bills on Simple Start)
 WINDOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One item's answer in a batch: the object QuickBooks returned, or the error its Fault means."""
+
+    bid: str
+    obj: dict | None = None
+    error: SyncError | None = None
 
 
 class RateLimiter:
@@ -142,7 +152,7 @@ class QboClient:
         response = self.request(method, path, body=body, **kwargs)
         data = _json(response)
         if "Fault" in data:
-            raise _fault(data["Fault"], response.status_code)
+            raise classify_fault(data["Fault"], response.status_code)
         return data
 
     # ------------------------------------------------------------------ API
@@ -177,12 +187,24 @@ class QboClient:
                 return found
             start += MAX_QUERY_RESULTS
 
-    def batch(self, items: list[dict], request_id: str | None = None) -> list[dict]:
-        """Up to 30 operations in one call; each answer carries its `bId` and either an object or a Fault."""
+    def batch(self, items: list[dict], entity: str, request_id: str | None = None) -> dict[str, BatchAnswer]:
+        """Up to 30 operations on `entity` in one call; every item's answer by its `bId`, Faults classified.
+
+        An item QuickBooks did not answer gets an `ApiFault` saying so."""
         if not 0 < len(items) <= MAX_BATCH_ITEMS:
             raise ValueError(f"a batch holds 1 to {MAX_BATCH_ITEMS} items, got {len(items)}")
         data = self.get_json("POST", "batch", {"BatchItemRequest": items}, request_id=request_id, is_batch=True)
-        return data.get("BatchItemResponse", [])
+        raw = {str(a.get("bId")): a for a in data.get("BatchItemResponse", [])}
+        answers = {}
+        for item in items:
+            bid = str(item["bId"])
+            answer = raw.get(bid, {})
+            if entity in answer:
+                answers[bid] = BatchAnswer(bid, obj=answer[entity])
+            else:
+                fault = answer.get("Fault") or {"Error": [{"Message": "no answer for this item"}]}
+                answers[bid] = BatchAnswer(bid, error=classify_fault(fault, None))
+        return answers
 
 
 def _json(response: requests.Response) -> dict:
@@ -200,7 +222,7 @@ def _json(response: requests.Response) -> dict:
 def _query_response(response: requests.Response) -> dict:
     data = _json(response)
     if "Fault" in data:
-        raise _fault(data["Fault"], response.status_code)
+        raise classify_fault(data["Fault"], response.status_code)
     return data.get("QueryResponse", {})
 
 
@@ -223,11 +245,13 @@ def _check(response: requests.Response) -> requests.Response:
                         "instead of a Fault") from None
     fault = data.get("Fault") or data.get("fault")
     if fault:
-        raise _fault(fault, status)
+        raise classify_fault(fault, status)
     raise SyncError(f"QuickBooks answered HTTP {status} without a Fault")
 
 
-def _fault(fault: dict, status: int | None) -> SyncError:
+def classify_fault(fault: dict, status: int | None) -> SyncError:
+    """The one reading of a Fault body (any letter case Intuit uses): a missing feature stops the direction,
+    anything else is an `ApiFault` carrying every error and its code."""
     errors = [FaultDetail(code=str(e.get("code") or ""), message=str(e.get("Message") or e.get("message") or ""),
                           detail=str(e.get("Detail") or e.get("detail") or ""),
                           element=str(e.get("element") or ""))
@@ -235,7 +259,8 @@ def _fault(fault: dict, status: int | None) -> SyncError:
     fault_type = str(fault.get("type", ""))
     if FEATURE_CODES & {e.code for e in errors}:
         return FeatureNotAvailable("This QuickBooks company's edition does not allow this ("
-                                   + "; ".join(map(str, errors)) + "): Bills need QuickBooks Online Essentials or Plus")
+                                   + "; ".join(map(str, errors)) + "): Bills need QuickBooks Online Essentials or "
+                                   "Plus; upgrade, or set QB_SYNC_MODE=invoice_only")
     return ApiFault(errors, status=status, fault_type=fault_type)
 
 

@@ -9,7 +9,6 @@ Every failure leaves here as one of our errors: `ReconnectNeeded` (invalid_grant
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import os
 import secrets
@@ -26,6 +25,7 @@ from requests_oauthlib import OAuth2Session
 from quickbooks.errors import ClientRejected, OAuthCallbackError, ReconnectNeeded, RetriableAPIError
 from quickbooks.settings import SCOPE, QbSettings
 from quickbooks.wire.tokens import TokenSet, TokenStore
+from tracker.settings import is_loopback
 
 log = logging.getLogger(__name__)
 # requests-oauthlib and oauthlib log whole token requests and answers at DEBUG: never let them through.
@@ -41,9 +41,8 @@ def _allow_loopback_http(*urls: str) -> None:
         parts = urlsplit(url)
         if parts.scheme != "http":
             continue
-        host = parts.hostname or ""
-        if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
-            raise ClientRejected(f"Refusing plain http to {host}: OAuth needs https outside this machine")
+        if not is_loopback(parts.hostname or ""):
+            raise ClientRejected(f"Refusing plain http to {parts.hostname}: OAuth needs https outside this machine")
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 

@@ -54,7 +54,7 @@ def test_auth_connects_through_the_local_callback(tmp_path):
     assert "QuickBooks connected" in page.text
     output = "".join(lines) + child.communicate(timeout=30)[0]
     assert child.returncode == 0, output
-    assert "Connected to ACD Demo Company" in output
+    assert "QuickBooks connected: ACD Demo Company" in output
     engine = db.make_engine(env["DATABASE_URL"])
     with engine.connect() as connection:
         row = connection.execute(select(db.qb_tokens)).one()

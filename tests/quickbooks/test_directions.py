@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ConfigError
-from quickbooks.rules.directions import Direction, DirectionMap, load_directions, load_name_map
+from quickbooks.config import load_directions, load_name_map
+from quickbooks.rules.directions import Direction, DirectionMap
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 

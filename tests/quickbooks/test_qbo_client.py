@@ -72,13 +72,14 @@ def test_a_batch_returns_each_item_with_its_own_fault(connected, qbo_emulator):
     good = _invoice(connected.client, "B-1")
     bad = _invoice(connected.client, "B-2")
     bad["CustomerRef"] = {"value": "999999"}
-    answers = {a["bId"]: a for a in connected.client.batch([
+    answers = connected.client.batch([
         {"bId": "1", "operation": "create", "Invoice": good},
-        {"bId": "2", "operation": "create", "Invoice": bad}])}
-    assert answers["1"]["Invoice"]["DocNumber"] == "B-1"
-    assert answers["2"]["Fault"]["Error"][0]["code"] == "2500"
+        {"bId": "2", "operation": "create", "Invoice": bad}], "Invoice")
+    assert answers["1"].obj["DocNumber"] == "B-1" and answers["1"].error is None
+    assert answers["2"].obj is None and isinstance(answers["2"].error, ApiFault)
+    assert answers["2"].error.codes == {"2500"}
     with pytest.raises(ValueError, match="1 to 30 items"):
-        connected.client.batch([{"bId": str(i), "operation": "create", "Invoice": good} for i in range(31)])
+        connected.client.batch([{"bId": str(i), "operation": "create", "Invoice": good} for i in range(31)], "Invoice")
 
 
 def test_bills_on_simple_start_are_a_feature_error(connected, qbo_emulator):
@@ -141,7 +142,7 @@ def test_the_client_paces_itself_within_intuits_limits(connected, qbo_emulator):
     for _ in range(45):
         client.company_info()
     for i in range(9):
-        client.batch([{"bId": "1", "Query": "SELECT * FROM Item"}])
+        client.batch([{"bId": "1", "Query": "SELECT * FROM Item"}], "QueryResponse")
     stats = qbo_emulator.stats()
     assert stats["throttled_429"] == 0
     assert now[0] >= 1000.0 + 120, "pacing waited for the next minute instead of being throttled"

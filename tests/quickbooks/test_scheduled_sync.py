@@ -28,7 +28,7 @@ def test_scheduled_runs_and_sync_now_never_overlap(connected, engine, make_setti
     connected.settings = dataclasses.replace(connected.settings, sync_interval_seconds=0.2)
     qbo_emulator.set_latency(0.02)
     sync = SyncService(settings, connected, engine)
-    scheduler = build_scheduler(settings, engine, sync)
+    scheduler = build_scheduler(settings, engine, sync.scheduled_jobs())
     scheduler.start()
     manual_started = 0
     try:

@@ -139,7 +139,7 @@ def test_reset_and_status(cli, qbo_emulator):
     assert cli.run("reset", "--row", "C-3").returncode == 0
     assert cli.sheet()["C-3"]["qb_sync_status"] == ""
     status = cli.run("status")
-    assert "invoices: 2 created" in status.stdout
+    assert "Invoices: 0 pending, 2 synced" in status.stdout
     assert "QuickBooks (SANDBOX)" in status.stdout
 
 

@@ -147,7 +147,7 @@ def test_backfill_also_takes_paid_rows(make_service, qbo_emulator):
 def test_limit_caps_the_creates(make_service, qbo_emulator):
     report = make_service().run("cli", limit=1)
     assert len(qbo_emulator.created("Invoice")) == 1
-    assert report.counts["invoice"]["pending"] == 1
+    assert report.counts.of(Direction.INVOICE).pending == 1
 
 
 def test_a_second_concurrent_run_is_refused(make_service, qbo_emulator, engine):

@@ -117,7 +117,7 @@ def test_a_retyped_number_is_not_written_and_the_new_number_is_a_new_row(world):
     assert ids["R-0001-X"] == "", "R-0001's result must not land on a row whose number changed"
     assert all(ids[k] == created[k] for k in ids if k != "R-0001-X")
     counts = service.runs.recent(1)[0].counts
-    assert counts["writeback"]["awaiting"] == 1
+    assert counts.writeback.awaiting == 1
 
 
 def test_a_number_typed_twice_is_resolved_by_the_row_content(world):

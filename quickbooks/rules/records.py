@@ -1,0 +1,36 @@
+"""The audit's memory of one row, as a value the pure rules can read (the table lives in `quickbooks/audit.py`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from quickbooks.rules.statuses import AuditState
+
+__all__ = ["AuditRow"]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    row_key: str
+    state: AuditState
+    request_id: str | None
+    payload_hash: str | None
+    payload_json: str | None
+    row_fingerprint: str | None
+    qb_id: str | None
+    doc_number: str | None
+    qb_url: str | None
+    party_name: str | None
+    amount: str | None
+    error: str | None
+    attempts: int
+    created_at: float
+    updated_at: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", AuditState(self.state))
+
+    @property
+    def payload(self) -> dict | None:
+        return json.loads(self.payload_json) if self.payload_json else None

@@ -1,0 +1,258 @@
+"""One sync run, steps 2 to 9 of the design: read once, select, direction, map, intent, send, record, write back.
+
+`SyncRun.execute` walks the steps for the directions asked; `quickbooks/sync.py` takes the lease around it and
+records the report. A direction that QuickBooks stops (reconnect needed, edition, unreachable) leaves its rows
+pending and lets the other direction and the writeback go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Callable
+
+import acd
+from quickbooks.audit import AuditStore
+from quickbooks.config import load_directions
+from quickbooks.errors import FatalAPIError
+from quickbooks.lookups import Lookups
+from quickbooks.rules.counts import RunCounts
+from quickbooks.rules.directions import Direction
+from quickbooks.rules.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
+from quickbooks.rules.placement import created_cells, failed_cells, result_target, row_fingerprint
+from quickbooks.rules.plan import Plan, PlanSettings, make_plan
+from quickbooks.rules.statuses import RunStatus
+from quickbooks.sender import Outcome, Sender, same_transaction
+from quickbooks.writeback import write_back
+from spreadsheet.schema import Table, read_table
+from tracker import failpoints
+from tracker.errors import SheetError
+
+if TYPE_CHECKING:
+    from quickbooks.sync import SyncService
+
+log = logging.getLogger(__name__)
+
+
+class SheetNeedsMigration(SheetError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    directions: tuple[Direction, ...]
+    limit: int | None = None
+    dry_run: bool = False
+    backfill: bool = False
+
+
+@dataclass
+class SyncReport:
+    run_id: int | None
+    status: RunStatus
+    counts: RunCounts = field(default_factory=RunCounts)
+    error: str | None = None
+    planned: list[dict] = field(default_factory=list)   # dry run: what would be sent / written
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.OK
+
+
+@dataclass
+class _Tools:
+    """What sending needs, built only when a run has something to send."""
+
+    lookups: Lookups
+    sender: Sender
+    audit: AuditStore
+
+
+class SyncRun:
+    """The state of one run; `execute` walks the steps."""
+
+    def __init__(self, service: SyncService, run_id: int | None, options: RunOptions,
+                 progress: Callable[[int, int], None] | None, should_stop: Callable[[], bool], renew: Callable[[], None]):
+        self.s, self.run_id, self.options = service, run_id, options
+        self.progress_cb, self.should_stop, self.renew = progress, should_stop, renew
+        self.errors: list[str] = []
+        self.planned: list[dict] = []
+        self.done = self.total = 0
+        self.remaining = options.limit   # creates still allowed by --limit; None: no limit
+
+    def execute(self) -> SyncReport:
+        sheet = acd.open_sheet(self.s.settings)
+        worksheet = sheet.worksheet(self.s.settings.inv_worksheet)
+        table = read_table(worksheet)
+        self._check_columns(table)
+        plan = self._plan(table)
+        self.total = sum(len(groups) for groups in plan.candidates.values())
+        self._progress()
+        if self.total:
+            qb = self.s.qb
+            sender = Sender(qb.client, self.s.audit(), qb.tokens.current().realm_id, progress=self._advance,
+                            should_stop=self.should_stop)
+            tools = _Tools(Lookups(qb.client, qb.settings.customers_file, sheet, qb.settings.customers_worksheet),
+                           sender, sender.audit)
+            for direction in self.options.directions:
+                if plan.candidates[direction]:
+                    self._direction(direction, plan, tools)
+        if self.options.dry_run:
+            self.planned.extend({"action": "write", "key": t.key, "cells": dict(t.cells)} for t in plan.targets)
+            return SyncReport(self.run_id, RunStatus.OK, plan.counts, None, self.planned)
+        failpoints.hit("before_writeback")
+        self._write_back(worksheet, table, plan)
+        status = RunStatus.PARTIAL if self.errors else RunStatus.OK
+        return SyncReport(self.run_id, status, plan.counts, "; ".join(self.errors) or None)
+
+    def _check_columns(self, table: Table) -> None:
+        # The invoice columns always: they carry the skip note of Bills when Bills are off.
+        needed = [c for d in (Direction.INVOICE, *self.options.directions) for c in d.columns.names]
+        missing = table.headers.missing(dict.fromkeys(needed))
+        if missing:
+            raise SheetNeedsMigration(f"{table.worksheet} lacks the column(s) {', '.join(missing)}: run "
+                                      "`python quickbooks_sync.py migrate` (it adds them at the far right)")
+
+    def _plan(self, table: Table) -> Plan:
+        qs = self.s.qb.settings
+        rows = [SheetRow(r["_row"], {k: v for k, v in r.items() if k != "_row"}) for r in table.records]
+        audit = self.s.audit()
+        audits = {d: audit.load(d) for d in self.options.directions}
+        return make_plan(rows, load_directions(qs.directions_file), audits, PlanSettings(
+            qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.options.backfill, self.options.directions))
+
+    def _write_back(self, worksheet, table: Table, plan: Plan) -> None:
+        result = write_back(worksheet, table, plan.targets)
+        plan.counts.writeback.cells = result.cells_written
+        plan.counts.writeback.awaiting = len(result.unplaced)
+        if result.unplaced:
+            log.warning("%d result(s) not written: their invoice number vanished or appears twice; kept for the "
+                        "next run", len(result.unplaced))
+
+    def _direction(self, direction: Direction, plan: Plan, tools: _Tools) -> None:
+        """Steps 5 to 8 for one direction: recover, map, intent, send, record."""
+        counts = plan.counts.of(direction)
+        groups = plan.candidates[direction]
+        try:
+            if plan.reconcile[direction] and not self.options.dry_run:
+                groups = self._reconcile(direction, plan, tools, groups)
+            context = self._context(direction, tools.lookups, groups)
+        except FatalAPIError as exc:
+            self.errors.append(f"{direction.value}s: {exc}")
+            counts.pending += len(groups)
+            return
+        payloads, fingerprints = self._map(direction, groups, context, plan, tools.audit)
+        if self.options.dry_run:
+            self.planned.extend({"action": "create", "direction": direction.value, "key": p.key, "rows": p.rows,
+                                 "party": p.party_name, "amount": str(p.amount), "payload": p.body} for p in payloads)
+            counts.would_create += len(payloads)
+            return
+        try:
+            outcome = tools.sender.send(direction, payloads, fingerprints)
+        except FatalAPIError as exc:
+            self.errors.append(f"{direction.value}s: {exc}")
+            counts.pending += len(payloads)
+            return
+        self._record(direction, outcome, fingerprints, plan, tools.audit)
+
+    def _map(self, direction: Direction, groups: list[list[SheetRow]], context: MappingContext, plan: Plan,
+             audit: AuditStore) -> tuple[list[Payload], dict[str, str]]:
+        """Map every group; failures go to the sheet and the audit, the payloads within --limit are returned."""
+        payloads: list[Payload] = []
+        fingerprints: dict[str, str] = {}
+        failures: list[dict] = []
+        for group in groups:
+            result = map_rows(group, direction, context)
+            fingerprint = row_fingerprint([r.values for r in group])
+            key = group[0].get("invoice").strip()
+            if isinstance(result, RowError):
+                failures.append({"row_key": key, "error": result.message, "row_fingerprint": fingerprint})
+                plan.targets.append(self._target(direction, key, fingerprint, failed_cells(direction, result.message)))
+                self.planned.append({"action": "error", "direction": direction.value, "key": key,
+                                     "rows": result.rows, "message": result.message})
+            else:
+                fingerprints[key] = fingerprint
+                payloads.append(result)
+        plan.counts.of(direction).failed += len(failures)
+        if self.remaining is not None:
+            over = max(0, len(payloads) - self.remaining)
+            plan.counts.of(direction).pending += over
+            self.total -= over
+            payloads = payloads[:len(payloads) - over]
+            self.remaining -= len(payloads)
+        self._advance(len(failures))
+        if not self.options.dry_run:
+            audit.record_failed(direction, failures)
+        return payloads, fingerprints
+
+    def _record(self, direction: Direction, outcome: Outcome, fingerprints: dict[str, str], plan: Plan,
+                audit: AuditStore) -> None:
+        stored = audit.load(direction)
+        for payload, _, _ in outcome.created:
+            plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
+                                             created_cells(direction, stored[payload.key])))
+        for payload, message in outcome.failed:
+            plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
+                                             failed_cells(direction, message)))
+        counts = plan.counts.of(direction)
+        counts.synced += len(outcome.created)
+        counts.adopted += sum(1 for *_, adopted in outcome.created if adopted)
+        counts.failed += len(outcome.failed)
+        counts.pending += len(outcome.unsent)
+        if outcome.stopped:
+            self.errors.append(f"{direction.value}s: {outcome.stopped}")
+
+    def _reconcile(self, direction: Direction, plan: Plan, tools: _Tools, groups: list[list[SheetRow]]):
+        """Intents left `sending` by a run that died: adopt what QuickBooks has, send the rest again."""
+        pending = {a.row_key: a for a in plan.reconcile[direction]}
+        found = tools.sender.find_by_doc_number(direction, [a.doc_number or "" for a in pending.values()])
+        adopted = []
+        for key, intent in pending.items():
+            party = ((intent.payload or {}).get(direction.party_ref) or {}).get("value", "")
+            # Only ours when customer/vendor and total match; anything else is sent again, meets 6140 and
+            # fails naming the transaction that holds the number.
+            matches = [o for o in found.get(intent.doc_number or "", [])
+                       if same_transaction(direction, o, party, Decimal(intent.amount or "0"))]
+            if matches:
+                adopted.append(tools.sender.created_entry(direction, key, matches[0]))
+        if not adopted:
+            return groups
+        tools.audit.record_created(direction, adopted)
+        stored = tools.audit.load(direction)
+        done = {a["row_key"] for a in adopted}
+        for key in done:
+            plan.targets.append(self._target(direction, key, stored[key].row_fingerprint,
+                                             created_cells(direction, stored[key])))
+        plan.counts.of(direction).synced += len(done)
+        plan.counts.of(direction).recovered += len(done)
+        self._advance(len(done))
+        return [g for g in groups if g[0].get("invoice").strip() not in done]
+
+    def _target(self, direction: Direction, key: str, fingerprint: str | None, cells: dict[str, str]):
+        return result_target(direction, key, fingerprint, cells, self.s.qb.settings.group_by_invoice)
+
+    def _context(self, direction: Direction, lookups: Lookups, groups: list[list[SheetRow]]) -> MappingContext:
+        qs = self.s.qb.settings
+        empty = NameIndex.build([])
+        if direction is Direction.INVOICE:
+            customers, vendors = lookups.customers({r.get(qs.customer_field) for g in groups for r in g}), empty
+        else:
+            customers, vendors = empty, lookups.vendors()
+        return MappingContext(today=dt.datetime.fromtimestamp(self.s.clock(), dt.timezone.utc).date(),
+                              item_id=qs.default_item_id, item_name=qs.default_item_name,
+                              expense_account=qs.default_expense_account, ap_account=qs.default_vendor_account,
+                              doc_prefix=qs.docnumber_prefix, customer_field=qs.customer_field,
+                              customers=customers, vendors=vendors)
+
+    def _advance(self, n: int) -> None:
+        self.done += n
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.run_id is not None:
+            self.s.runs.progress(self.run_id, self.done, self.total)
+        self.renew()
+        if self.progress_cb:
+            self.progress_cb(self.done, self.total)
