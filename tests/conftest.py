@@ -86,6 +86,20 @@ def tracker_app(tmp_path_factory):
 
 
 @pytest.fixture
+def admin_client(tracker_app):
+    """A Flask test client of the shared app, logged in as the admin through the real login form."""
+    import re
+
+    client = tracker_app.server.test_client()
+    page = client.get("/login?next=/admin").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD,
+                                           "next": "/admin"})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin"
+    return client
+
+
+@pytest.fixture
 def point_app(tracker_app):
     """Point the shared app (pages and sync) at settings derived from its start-up settings; restored afterwards,
     so no test inherits another's worksheet or workbook."""

@@ -13,7 +13,6 @@ import pytest
 
 from pages import _access as access
 from quickbooks.sync import SYNC_LEASE
-from tests.conftest import ADMIN_PASSWORD
 from tracker.leases import release, try_acquire
 
 ROUTE_LISTS = {"ADMIN_ROUTES": access.ADMIN_ROUTES, "PUBLIC_ROUTES": access.PUBLIC_ROUTES,
@@ -63,15 +62,8 @@ def test_every_listed_route_exists(tracker_app):
 
 
 @pytest.fixture
-def admin(tracker_app):
-    """A Flask test client logged in as the admin."""
-    client = tracker_app.server.test_client()
-    page = client.get("/login?next=/admin").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD,
-                                           "next": "/admin"})
-    assert response.status_code == 302 and response.headers["Location"] == "/admin"
-    return client
+def admin(admin_client):
+    return admin_client
 
 
 def _url(rule: str) -> str:

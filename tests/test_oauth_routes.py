@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD
 
 
 @pytest.fixture
-def admin(tracker_app):
-    """A Flask test client logged in as the admin; the stored connection starts empty."""
+def admin(tracker_app, admin_client):
+    """The logged-in admin client; the stored connection starts empty."""
     tracker_app.server.extensions["sync"].qb.store.clear()
-    client = tracker_app.server.test_client()
-    page = client.get("/login?next=/admin").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD,
-                                           "next": "/admin"})
-    assert response.status_code == 302 and response.headers["Location"] == "/admin"
-    return client
+    return admin_client
 
 
 def _flash(client) -> dict:
