@@ -30,7 +30,7 @@ def write_back(worksheet: Worksheet, first_read: Table, targets: Sequence[Target
     first = RowIndex(first_read.headers, first_read.rows)
     if not any(first.changes(target)[0] for target in targets):
         for target in targets:
-            (result.placed if first.locate(target) else result.unplaced).append(target)
+            (result.placed if first.changes(target)[1] else result.unplaced).append(target)
         return result
     fresh_read = read_table(worksheet)
     fresh = RowIndex(fresh_read.headers, fresh_read.rows)

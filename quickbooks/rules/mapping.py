@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.names import NameIndex
+from spreadsheet.schema import SOURCE_HEADERS
 from quickbooks.rules.values import (MAX_AMOUNT, clean_text, normalize_name, parse_money, parse_optional_money,
                                      parse_sheet_date)
 
@@ -300,7 +301,9 @@ def _line(direction: Direction, ctx: MappingContext, amount: Decimal, descriptio
 def group_rows(rows: Sequence[SheetRow], group_by_invoice: bool) -> tuple[list[list[SheetRow]], list[RowError]]:
     """Rows sharing an `invoice` value: one group when grouping is on, else the first row and an error for the rest.
 
-    Blank keys stay one row per group so `map_rows` reports each of them. Groups come in sheet order.
+    A copy (same number, same content) fails with its original: no result could be told apart between them, so
+    neither is sent until one is deleted. Blank keys stay one row per group so `map_rows` reports each of them.
+    Groups come in sheet order.
     """
     groups: list[list[SheetRow]] = []
     by_key: dict[str, list[SheetRow]] = {}
@@ -312,11 +315,27 @@ def group_rows(rows: Sequence[SheetRow], group_by_invoice: bool) -> tuple[list[l
         elif key not in by_key:
             by_key[key] = [row]
             groups.append(by_key[key])
-        elif group_by_invoice:
-            by_key[key].append(row)
         else:
-            first = by_key[key][0].row
-            errors.append(RowError(rows=(row.row,), key=key, direction=None, message=(
-                f"Invoice number '{key}' is also on row {first}: give each row its own number, or set "
-                "QB_GROUP_BY_INVOICE=true to combine them into one invoice")))
-    return groups, errors
+            by_key[key].append(row)
+    if group_by_invoice:
+        return groups, errors
+    kept = []
+    for group in groups:
+        first, *others = group
+        key = first.get("invoice").strip()
+        copies = [r.row for r in others if _same_cells(r, first)]
+        if copies:
+            numbers = ", ".join(str(n) for n in [first.row, *copies])
+            message = (f"Invoice number '{key}' is on rows {numbers} with the same content: delete the copies, "
+                       "or give each row its own number")
+            errors.extend(RowError(rows=(n,), key=key, direction=None, message=message) for n in [first.row, *copies])
+        else:
+            kept.append([first])
+        errors.extend(RowError(rows=(r.row,), key=key, direction=None, message=(
+            f"Invoice number '{key}' is also on row {first.row}: give each row its own number, or set "
+            "QB_GROUP_BY_INVOICE=true to combine them into one invoice")) for r in others if r.row not in copies)
+    return kept, errors
+
+
+def _same_cells(a: SheetRow, b: SheetRow) -> bool:
+    return all(a.get(name).strip() == b.get(name).strip() for name in SOURCE_HEADERS)
