@@ -10,10 +10,7 @@ from quickbooks.settings import QbSettings
 from tracker.errors import HeaderError, SheetNotFound
 from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
-
-
-def _sheet_rows(header, *rows):
-    return [list(header), *[list(row) for row in rows]]
+from tests.builders import sheet_row, table
 
 
 def test_demo_mode_creates_a_missing_workbook_with_demo_rows(make_settings):
@@ -35,10 +32,9 @@ def test_outside_demo_mode_a_missing_workbook_is_an_error_and_nothing_is_created
 
 def test_load_google_sheet_keeps_text_and_extra_columns(make_settings):
     settings = make_settings()
-    row = dict.fromkeys(SOURCE_HEADERS, "")
-    row.update(invoice="00123", inv_dollars="1,234", notes="=SUM(A1)", to_client="O'Brien & Sons")
-    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _sheet_rows(
-        [*SOURCE_HEADERS, "my_formula_column"], [*row.values(), "kept"], [], [*row.values(), ""])})
+    row = sheet_row("00123", SOURCE_HEADERS, base={}, inv_dollars="1,234", notes="=SUM(A1)", to_client="O'Brien & Sons")
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": table(
+        [*row, "kept"], [], [*row, ""], header=[*SOURCE_HEADERS, "my_formula_column"])})
     frame = acd.load_google_sheet(settings)
     assert list(frame.columns) == ["_row", *SOURCE_HEADERS, "my_formula_column"]
     assert frame.loc[0, "invoice"] == "00123"
@@ -55,7 +51,7 @@ def test_load_google_sheet_keeps_text_and_extra_columns(make_settings):
 ], ids=["missing", "duplicate", "blank"])
 def test_header_problems_name_the_column_and_change_nothing(make_settings, header, expected):
     settings = make_settings()
-    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _sheet_rows(header, ["x"] * len(header))})
+    LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": table(["x"] * len(header), header=header)})
     before = settings.local_sheet_path.read_bytes()
     with pytest.raises(HeaderError) as info:
         acd.load_inv_table(settings)

@@ -12,27 +12,25 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tracker.leases import release, try_acquire
 from quickbooks.sync import SYNC_LEASE
-from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
+from tests.builders import sheet_row, table
 from tests.conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _row(invoice, to_client, dollars):
-    values = dict.fromkeys([*SOURCE_HEADERS, *QB_HEADERS], "")
-    values.update(invoice=invoice, status="submitted", inv_from="ACD", to_client=to_client, inv_dollars=dollars,
-                  task_descr="Python training", submitted_date="2026-03-02")
-    return list(values.values())
+def _row(invoice, to_client, dollars):  # no end client or job
+    return sheet_row(invoice, to_client=to_client, inv_dollars=dollars, task_descr="Python training", end_client="",
+                     job_name="")
 
 
 @pytest.fixture
 def admin_app(tracker_app, point_app, tmp_path):
     """The shared app pointed at a fresh workbook: two good rows, one for a customer QuickBooks lacks."""
     path = tmp_path / "book.xlsx"
-    LocalWorkbook.create(path, {"inv_tbl": [[*SOURCE_HEADERS, *QB_HEADERS], _row("ADM-1", "Globex LLC", "1500"),
-                                            _row("ADM-2", "Initech", "$2,000.50"),
-                                            _row("ADM-3", "Nobody Inc", "10")]})
+    LocalWorkbook.create(path, {"inv_tbl": table(_row("ADM-1", "Globex LLC", "1500"),
+                                                 _row("ADM-2", "Initech", "$2,000.50"),
+                                                 _row("ADM-3", "Nobody Inc", "10"))})
     point_app(local_sheet_path=path)
     tracker_app.server.extensions["sync"].qb.store.clear()
     return tracker_app

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from quickbooks import demo
+from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
+from tests.builders import sheet_row, table
 
 pytestmark = pytest.mark.browser
 
@@ -73,17 +75,10 @@ def test_a_missing_worksheet_is_a_message_not_a_traceback(dash_duo, tracker_app,
     assert settings.local_sheet_path.read_bytes() == before
 
 
-SOURCE = ["invoice", "inv_link", "status", "inv_from", "to_client", "end_client", "task_descr", "job_name",
-          "inv_dollars", "owed2ACD", "owed2workers", "submitted_date", "Inv_paid_date", "job_start", "job_end",
-          "notes", "thread"]
-
-
 def _rows(rows):
-    """Sheet rows from (invoice, status, inv_from, to_client, end_client, dollars, acd, workers) tuples."""
-    out = [SOURCE]
-    for invoice, status, inv_from, to_client, end_client, dollars, acd, workers in rows:
-        row = dict.fromkeys(SOURCE, "")
-        row.update(invoice=invoice, status=status, inv_from=inv_from, to_client=to_client, end_client=end_client,
-                   inv_dollars=dollars, owed2ACD=acd, owed2workers=workers, submitted_date="2026-03-02")
-        out.append([row[c] for c in SOURCE])
-    return out
+    """A source-only sheet from (invoice, status, inv_from, to_client, end_client, dollars, acd, workers) tuples."""
+    return table(*(sheet_row(invoice, SOURCE_HEADERS, base={}, status=status, inv_from=inv_from, to_client=to_client,
+                             end_client=end_client, inv_dollars=dollars, owed2ACD=acd, owed2workers=workers,
+                             submitted_date="2026-03-02")
+                   for invoice, status, inv_from, to_client, end_client, dollars, acd, workers in rows),
+                 header=SOURCE_HEADERS)

@@ -8,21 +8,9 @@ import requests
 
 from emulators._server import serve_in_thread
 from emulators.sheets import SheetsEmulator
+from tests.builders import FakeClock
 
 GOOGLE_SHEETS = "https://sheets.googleapis.com"
-
-
-class FakeClock:
-    """An injectable clock for quota windows: time moves only when a test says so."""
-
-    def __init__(self, start: float = 1_000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def loopback_http_client(base_url: str) -> type[gspread.HTTPClient]:
@@ -39,7 +27,7 @@ def loopback_http_client(base_url: str) -> type[gspread.HTTPClient]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_000.0)
 
 
 class Switchboard:

@@ -1,35 +1,21 @@
 """Fixtures for the QuickBooks Online emulator tests (imported by the test modules, not a conftest).
 
 `qbo` is a started emulator on a fake clock; `make_qbo(**options)` starts others; `qbo_api` is raw HTTP to the
-Accounting API with a valid bearer token; `consent(...)` "clicks" the consent page by parsing and posting its form.
+Accounting API with a valid bearer token. The fake clock and the consent-page "click" are in tests/builders.py.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
 import requests
 
 from emulators.qbo import QboEmulator
+from tests.builders import FakeClock
 
 REDIRECT_URI = "http://localhost:8765/callback"
 SCOPE = "com.intuit.quickbooks.accounting"
-
-
-class FakeClock:
-    """Epoch seconds that move only when a test says so (token expiry, code expiry, per-minute windows)."""
-
-    def __init__(self, start: float = 1_760_000_000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -106,23 +92,3 @@ def bill_body(vendor_id: str = "13", amount=200.0, **fields) -> dict:
     return {"Line": [{"Amount": amount, "DetailType": "AccountBasedExpenseLineDetail",
                       "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "7"}}}],
             "VendorRef": {"value": vendor_id}, **fields}
-
-
-def consent(authorize_url: str, decision: str = "allow", session: requests.Session | None = None) -> str:
-    """Open the consent page, submit its form with the chosen button, return the redirect's Location."""
-    http = session or requests.Session()
-    page = http.get(authorize_url, timeout=5)
-    assert page.status_code == 200, page.text
-    assert re.search(r'<button[^>]*id="authorize"[^>]*>Authorize</button>', page.text)
-    assert re.search(r'<button[^>]*id="cancel"[^>]*>Cancel</button>', page.text)
-    action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
-    fields = {html.unescape(k): html.unescape(v)
-              for k, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text)}
-    answer = http.post(urljoin(authorize_url, action), data={**fields, "decision": decision},
-                       allow_redirects=False, timeout=5)
-    assert answer.status_code == 302, answer.text
-    return answer.headers["Location"]
-
-
-def query_params(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

@@ -10,7 +10,8 @@ import requests
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from tests.emulators.qbo_helpers import REDIRECT_URI, SCOPE, consent, query_params
+from tests.builders import consent, query_params
+from tests.emulators.qbo_helpers import REDIRECT_URI, SCOPE
 
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
 
@@ -70,7 +71,7 @@ def test_full_connect_with_requests_oauthlib(qbo):
 
 def test_cancel_redirects_with_access_denied(qbo):
     _, url = oauth_session(qbo, state="s-1")
-    assert query_params(consent(url, decision="deny")) == {"error": "access_denied", "state": "s-1"}
+    assert query_params(consent(url, button="cancel")) == {"error": "access_denied", "state": "s-1"}
 
 
 @pytest.mark.parametrize("params, status, expect", [

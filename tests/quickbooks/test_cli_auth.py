@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from tracker import db
-from tests.quickbooks.conftest import consent_redirect
+from tests.builders import consent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def test_auth_connects_through_the_local_callback(tmp_path):
     authorize_url = next(line for line in lines if "oauth2/authorize" in line).strip()
     while not any("Waiting up to" in line for line in lines):
         lines.append(child.stdout.readline())
-    page = requests.get(consent_redirect(authorize_url), timeout=5)
+    page = requests.get(consent(authorize_url), timeout=5)
     assert "QuickBooks connected" in page.text
     output = "".join(lines) + child.communicate(timeout=30)[0]
     assert child.returncode == 0, output

@@ -19,6 +19,7 @@ from quickbooks.rules.directions import Direction
 from quickbooks.rules.mapping import (MappingContext, NameIndex, Payload, RowError, SheetRow, group_rows, map_rows,
                                 normalize_name)
 from quickbooks.rules.values import clean_text, parse_money, parse_optional_money, parse_sheet_date
+from tests.builders import cells as row_cells, rule_row
 
 TODAY = date(2026, 4, 1)
 ABSENT = object()
@@ -47,18 +48,13 @@ def make_ctx(**changes) -> MappingContext:
     return dataclasses.replace(base, **changes)
 
 
-GOOD = {
-    "invoice": "ACD-2026-014", "status": "submitted", "inv_from": "ACD", "to_client": "Globex LLC",
-    "end_client": "Initech", "task_descr": "Python training, 3 days", "job_name": "PY-301",
-    "inv_dollars": "$1,500.00", "owed2ACD": "300", "owed2workers": "1,200.00", "submitted_date": "2026-03-02",
-    "Inv_paid_date": "", "notes": "", "thread": "",
-}
+GOOD = row_cells("ACD-2026-014", inv_dollars="$1,500.00", owed2ACD="300", owed2workers="1,200.00")
 GOOD_BILL = {**GOOD, "invoice": "ACC-88213", "inv_from": "Accelebrate", "to_client": "ACD",
              "owed2ACD": "", "owed2workers": ""}
 
 
-def row(n: int = 2, base: dict | None = None, **cells: str) -> SheetRow:
-    return SheetRow(row=n, values={**(GOOD if base is None else base), **cells})
+def row(n: int = 2, base: dict = GOOD, **values: str) -> SheetRow:
+    return rule_row(n, **{**base, **values})
 
 
 def dig(body: dict, path: tuple):

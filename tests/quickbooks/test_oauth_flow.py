@@ -10,7 +10,7 @@ from quickbooks.connection import open_quickbooks
 from quickbooks.errors import (ClientRejected, OAuthCallbackError, ReconnectNeeded, RetriableAPIError,
                                TokenKeyMismatch)
 from quickbooks.wire.oauth import OAuthClient, disconnect, finish_connect, start_connect
-from tests.quickbooks.conftest import consent
+from tests.builders import consent, query_params
 
 
 def test_full_connect_flow_stores_tokens_and_reaches_the_company(connected, qbo_emulator):
@@ -28,7 +28,7 @@ def test_full_connect_flow_stores_tokens_and_reaches_the_company(connected, qbo_
 ], ids=["tampered-state", "missing-state", "no-session-state", "wrong-realm"])
 def test_a_suspicious_callback_is_refused_and_nothing_is_stored(quickbooks, qbo_emulator, tamper, message):
     session: dict = {}
-    params = consent(start_connect(quickbooks.oauth, session))
+    params = query_params(consent(start_connect(quickbooks.oauth, session)))
     tamper(session, params)
     with pytest.raises(OAuthCallbackError, match=message):
         finish_connect(quickbooks.oauth, quickbooks.store, session, params, expected_realm=qbo_emulator.realm_id)
@@ -37,7 +37,7 @@ def test_a_suspicious_callback_is_refused_and_nothing_is_stored(quickbooks, qbo_
 
 def test_a_replayed_callback_is_refused(quickbooks):
     session: dict = {}
-    params = consent(start_connect(quickbooks.oauth, session))
+    params = query_params(consent(start_connect(quickbooks.oauth, session)))
     finish_connect(quickbooks.oauth, quickbooks.store, session, dict(params))
     before = quickbooks.store.load()
     with pytest.raises(OAuthCallbackError, match="already used"):
@@ -47,7 +47,7 @@ def test_a_replayed_callback_is_refused(quickbooks):
 
 def test_access_denied_on_the_consent_page(quickbooks):
     session: dict = {}
-    params = consent(start_connect(quickbooks.oauth, session), button="cancel")
+    params = query_params(consent(start_connect(quickbooks.oauth, session), button="cancel"))
     with pytest.raises(OAuthCallbackError, match="access was denied"):
         finish_connect(quickbooks.oauth, quickbooks.store, session, params)
     assert quickbooks.store.info() is None
@@ -56,7 +56,7 @@ def test_access_denied_on_the_consent_page(quickbooks):
 def test_a_wrong_client_secret_is_named(qb_settings, engine):
     quickbooks = open_quickbooks(qb_settings(client_secret="wrong"), engine)
     session: dict = {}
-    params = consent(start_connect(quickbooks.oauth, session))
+    params = query_params(consent(start_connect(quickbooks.oauth, session)))
     with pytest.raises(ClientRejected, match="QB_CLIENT_ID and QB_CLIENT_SECRET"):
         finish_connect(quickbooks.oauth, quickbooks.store, session, params)
     assert quickbooks.store.info() is None
@@ -71,7 +71,7 @@ def test_an_unregistered_redirect_uri_gets_no_code(qb_settings, engine):
 
 def test_a_code_used_twice_is_refused(quickbooks):
     session: dict = {}
-    params = consent(start_connect(quickbooks.oauth, session))
+    params = query_params(consent(start_connect(quickbooks.oauth, session)))
     quickbooks.oauth.exchange_code(params["code"])
     with pytest.raises(ReconnectNeeded, match="invalid_grant"):
         quickbooks.oauth.exchange_code(params["code"])

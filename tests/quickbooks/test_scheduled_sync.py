@@ -7,19 +7,13 @@ import time
 
 from tracker.scheduler import build_scheduler
 from quickbooks.sync import SyncService
-from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
+from tests.builders import sheet_row, table
 
 
-def _rows(n):
-    header = [*SOURCE_HEADERS, *QB_HEADERS]
-    rows = [header]
-    for i in range(n):
-        values = dict.fromkeys(header, "")
-        values.update(invoice=f"S-{i:03d}", status="submitted", inv_from="ACD", to_client="Globex LLC",
-                      inv_dollars=f"{100 + i}.25")
-        rows.append(list(values.values()))
-    return rows
+def _rows(n):  # no end client, description, job or date
+    return table(*(sheet_row(f"S-{i:03d}", inv_dollars=f"{100 + i}.25", end_client="", task_descr="", job_name="",
+                             submitted_date="") for i in range(n)))
 
 
 def test_scheduled_runs_and_sync_now_never_overlap(connected, engine, make_settings, qbo_emulator):

@@ -21,16 +21,15 @@ from quickbooks.wire.tokens import TokenSet, TokenStore
 from sankey_helpers import SOURCE_HEADERS
 from tracker.settings import Settings
 from spreadsheet.local import LocalWorkbook
+from tests.builders import sheet_row, table
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = Fernet.generate_key().decode()
 
 
-def _row(invoice, status="submitted", to_client="Globex LLC"):
-    values = dict.fromkeys(SOURCE_HEADERS, "")
-    values.update(invoice=invoice, status=status, inv_from="ACD", to_client=to_client, inv_dollars="1200.50",
-                  task_descr="Training")
-    return [values[h] for h in SOURCE_HEADERS]
+def _row(invoice, **values):  # source columns only; no end client, job or date
+    return sheet_row(invoice, header=SOURCE_HEADERS, inv_dollars="1200.50", task_descr="Training", end_client="",
+                     job_name="", submitted_date="", **values)
 
 
 @pytest.fixture
@@ -38,8 +37,8 @@ def cli(tmp_path, qbo_emulator):
     """Run the CLI in a subprocess against the test's emulator, with stored tokens and a local workbook.
 
     It runs in a temp folder and is not told where config/ is: the shipped mappings must be found anyway."""
-    LocalWorkbook.create(tmp_path / "book.xlsx", {"inv_tbl": [list(SOURCE_HEADERS), _row("C-1"), _row("C-2"),
-                                                             _row("C-3", to_client="Nobody Inc")]})
+    rows = table(_row("C-1"), _row("C-2"), _row("C-3", to_client="Nobody Inc"), header=SOURCE_HEADERS)
+    LocalWorkbook.create(tmp_path / "book.xlsx", {"inv_tbl": rows})
     database = f"sqlite:///{tmp_path / 'cli.db'}"
     engine = db.make_engine(database)
     db.upgrade(engine)

@@ -14,30 +14,19 @@ from tracker import db
 from tracker.leases import try_acquire
 from quickbooks.rules.directions import Direction
 from quickbooks.sync import SYNC_LEASE, SyncService
-from sankey_helpers import QB_BILL_HEADERS, QB_INVOICE_HEADERS, SOURCE_HEADERS
+from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
+from tests.builders import sheet_row, table
 
-QB = [*QB_INVOICE_HEADERS, *QB_BILL_HEADERS]
-
-
-def row(invoice, status, inv_from, to_client, dollars, **extra):
-    values = dict.fromkeys(SOURCE_HEADERS, "")
-    values.update(invoice=invoice, status=status, inv_from=inv_from, to_client=to_client, inv_dollars=dollars,
-                  end_client="Initech", task_descr="Python training, 3 days", job_name="PY-301",
-                  submitted_date="2026-03-02")
-    values.update(extra)
-    return [values[h] for h in SOURCE_HEADERS] + [""] * len(QB)
-
-
-ROWS = [
-    [*SOURCE_HEADERS, *QB],
-    row("ACD-1", "submitted", "ACD", "Globex LLC", "1500"),
-    row("ACD-2", " Pending ", "ACD", "O'Brien & Sons", "$2,345.67", notes='=HYPERLINK("http://x","y")'),
-    row("ACD-3", "draft", "ACD", "Globex LLC", "99"),
-    row("ACC-1", "pending", "Accelebrate", "ACD", "800.50"),
-    row("ACD-5", "pending", "ACD", "Unknown Client", "10"),
-    row("ACD-6", "paid", "ACD", "Initech", "700"),
-]
+ROWS = table(
+    sheet_row("ACD-1"),
+    sheet_row("ACD-2", status=" Pending ", to_client="O'Brien & Sons", inv_dollars="$2,345.67",
+              notes='=HYPERLINK("http://x","y")'),
+    sheet_row("ACD-3", status="draft", inv_dollars="99"),
+    sheet_row("ACC-1", status="pending", inv_from="Accelebrate", to_client="ACD", inv_dollars="800.50"),
+    sheet_row("ACD-5", status="pending", to_client="Unknown Client", inv_dollars="10"),
+    sheet_row("ACD-6", status="paid", to_client="Initech", inv_dollars="700"),
+)
 
 
 @pytest.fixture(params=["local", "google"])
@@ -188,7 +177,7 @@ def test_rows_moved_during_the_run_get_their_own_results(make_service, sheet_set
             from spreadsheet import CellUpdate
 
             rows = ws.read_all()
-            shifted = [rows[0], row("NEW-1", "draft", "ACD", "Initech", "5"), *rows[1:]]
+            shifted = [rows[0], sheet_row("NEW-1", status="draft", to_client="Initech", inv_dollars="5"), *rows[1:]]
             ws.write_cells([CellUpdate(r, c, v) for r, line in enumerate(shifted, 1) for c, v in enumerate(line, 1)])
 
     make_service().run("cli", progress=person_inserts_rows_above)
@@ -232,7 +221,7 @@ def test_grouped_rows_become_one_invoice_with_several_lines(make_service, sheet_
     rows = ws.read_all()
     from spreadsheet import CellUpdate
 
-    second_line = row("ACD-1", "submitted", "ACD", "Globex LLC", "250.50", task_descr="Follow-up day")
+    second_line = sheet_row("ACD-1", inv_dollars="250.50", task_descr="Follow-up day")
     ws.write_cells([CellUpdate(len(rows) + 1, c + 1, v) for c, v in enumerate(second_line)])
     report = make_service(group_by_invoice=True).run("cli")
     assert report.status == "ok", report.error
@@ -248,7 +237,7 @@ def test_without_grouping_the_second_row_names_the_first(make_service, sheet_set
     ws = acd.open_sheet(sheet_settings).worksheet("inv_tbl")
     from spreadsheet import CellUpdate
 
-    extra = row("ACD-1", "submitted", "ACD", "Globex LLC", "250.50", task_descr="Follow-up day")
+    extra = sheet_row("ACD-1", inv_dollars="250.50", task_descr="Follow-up day")
     ws.write_cells([CellUpdate(len(ws.read_all()) + 1, c + 1, v) for c, v in enumerate(extra)])
     make_service().run("cli")
     header, *rows = ws.read_all()

@@ -19,24 +19,20 @@ from quickbooks.connection import open_quickbooks
 from quickbooks.settings import load_qb_settings
 from quickbooks.sync import SyncService
 from quickbooks.wire.tokens import TokenSet, TokenStore
-from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
+from sankey_helpers import SOURCE_HEADERS
 from tracker.settings import Settings
 from spreadsheet.local import LocalWorkbook
+from tests.builders import sheet_row, table
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = ["Globex LLC", "Initech", "O'Brien & Sons", "Zoë Café Ltd", "Acme Corp"]
 
 
 def ready_rows(n: int, prefix: str = "R") -> list[list[str]]:
-    header = [*SOURCE_HEADERS, *QB_HEADERS]
-    rows = [header]
-    for i in range(n):
-        values = dict.fromkeys(header, "")
-        values.update(invoice=f"{prefix}-{i:04d}", status="submitted", inv_from="ACD",
-                      to_client=CUSTOMERS[i % len(CUSTOMERS)], inv_dollars=f"{100 + i}.{i % 100:02d}",
-                      task_descr="Consulting", submitted_date="2026-03-02")
-        rows.append(list(values.values()))
-    return rows
+    return table(*(sheet_row(f"{prefix}-{i:04d}", to_client=CUSTOMERS[i % len(CUSTOMERS)],
+                             inv_dollars=f"{100 + i}.{i % 100:02d}", task_descr="Consulting", end_client="",
+                             job_name="")
+                   for i in range(n)))
 
 
 @dataclass

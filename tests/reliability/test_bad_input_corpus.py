@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 import acd
-from sankey_helpers import QB_HEADERS, SOURCE_HEADERS
+from tests.builders import sheet_row, table
 from tests.reliability.conftest import make_world
 
 CORPUS = json.loads((Path(__file__).resolve().parents[1] / "data" / "bad_rows.json").read_text(encoding="utf-8"))
-HEADER = [*SOURCE_HEADERS, *QB_HEADERS]
 
 
 def _expand(text: str) -> str:
@@ -24,15 +23,13 @@ def _expand(text: str) -> str:
 
 
 def _row(number: int, cells: dict) -> list[str]:
-    values = dict.fromkeys(HEADER, "")
-    values.update(invoice=f"BAD-{number:02d}", status="submitted", inv_from="ACD", to_client="Globex LLC",
-                  inv_dollars="100.00", submitted_date="2026-03-02", task_descr="Training", job_name="TR-1")
-    values.update({k: _expand(v) for k, v in cells.items()})
-    return [values[h] for h in HEADER]
+    defaults = dict(invoice=f"BAD-{number:02d}", end_client="", inv_dollars="100.00", task_descr="Training",
+                    job_name="TR-1")
+    return sheet_row(**{**defaults, **{k: _expand(v) for k, v in cells.items()}})
 
 
 def _sheet_rows():
-    rows, expected = [HEADER], []
+    rows, expected = table(), []
     for number, case in enumerate(CORPUS["cases"]):
         if case.get("duplicate_of_previous"):
             rows.append(_row(number, {**case["cells"], "task_descr": "the first of two"}))
