@@ -80,6 +80,6 @@ def test_env_example_documents_every_variable():
     from quickbooks.settings import QB_SETTING_NAMES
     from tracker.settings import SETTING_NAMES
 
-    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     undocumented = [name for name in (*SETTING_NAMES, *QB_SETTING_NAMES) if f"\n{name}=" not in example]
     assert undocumented == []

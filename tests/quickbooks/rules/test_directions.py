@@ -11,7 +11,7 @@ from tracker.errors import ConfigError
 from quickbooks.config import load_directions, load_name_map
 from quickbooks.rules.directions import Direction, DirectionMap
 
-REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
+REPO_CONFIG = Path(__file__).resolve().parents[3] / "config"
 
 
 def test_direction_names():
