@@ -4,12 +4,14 @@ Real clients (requests, requests-oauthlib) talk to it unchanged except for the b
 tests, the benchmarks and the demo mode (`QB_ENV=local`). Behaviour follows docs/reference/
 quickbooks-api.md (cited below as "reference §n"); the modules split the work:
 
-    qbo.py          routing, bearer check, requestid replay, minorversion, statistics, CLI
+    qbo.py          routing, bearer check, requestid, minorversion, statistics
     qbo_oauth.py    consent page, token endpoint (rotation, expiry), revoke
-    qbo_store.py    the company: entities, server-filled fields, validation Faults
+    qbo_store.py    the company: entities, server-filled fields, validation Faults (lines: qbo_lines.py)
+    qbo_behaviour.py  Intuit's per-company variations (requestid, duplicate DocNumbers, custom numbers, Preferences)
     qbo_query.py    the SELECT language          qbo_batch.py    batch and include=invoiceLink
     qbo_limits.py   throttling, fault injection  qbo_control.py  /__emulator__/ control API
     qbo_faults.py   error bodies                 qbo_schema.py   field lists, demo names, invoice PDF
+    qbo_cli.py      `python -m emulators.qbo` (see --help)
 
     emu = QboEmulator(requests_per_minute=20, clock=fake_clock)
     with emu.start() as server:                       # sets emu.base_url
@@ -20,16 +22,24 @@ the window (a client that backs off recovers after a minute). A batch counts onc
 once toward batch_per_minute. Order of checks for `/v3/company/...`: injected fault, bearer token, realm,
 concurrency, per-minute limits, then latency (outside the lock, still "in flight"), then the operation.
 
+Intuit's per-company variations (qbo_behaviour.py; the defaults, first below, are the kind company): constructor
+keywords, `emu.set_behaviour(**settings)` / `emu.behaviour()`, or POST/GET /__emulator__/behaviour:
+
+    requestid_mode="replay"|"ignore"|"reject"        invoice_duplicates="refuse"|"allow"
+    bill_duplicates="company"|"per_vendor"|"allow"    docnumber_match="exact"|"case_insensitive"
+    custom_txn_numbers_invoice=True|False            custom_txn_numbers_bill=True|False   (GET .../preferences)
+
+Legacy: honour_requestid=False = requestid_mode "ignore"; duplicate_docnumber_check=False = both "allow". Anything
+not served under /v3/company/{realm}/ answers HTTP 400, Fault code 500 "Unsupported Operation" (never a 5xx).
+
 A token used against another realm answers 401 with the XML AuthenticationFault code 100 (reference §6,
 intuit/oauth-jsclient#91); the 403 ApplicationAuthorizationFailed envelope is available as an injected fault.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import pickle
 import random
 import secrets
 import socket
@@ -41,22 +51,24 @@ from typing import Callable
 
 from werkzeug.wrappers import Request, Response
 
-from emulators._server import RunningServer, serve_in_thread, serve_until_stopped
+from emulators._server import RunningServer, serve_in_thread
 from emulators.qbo_batch import run_batch, with_invoice_link
+from emulators.qbo_behaviour import Behaviour, legacy_settings, repeated_request
 from emulators.qbo_control import control
-from emulators.qbo_faults import (HTML_502, UNSUPPORTED, QboFault, auth_failed_body, business_fault, decode_utf8, dumps,
-                                  fault, forbidden_body, iso_time, parse_json_body, system_fault, throttle_xml,
-                                  wrong_realm_xml)
-from emulators.qbo_limits import FAULT_KINDS, Fault, Limiter
+from emulators.qbo_faults import (UNSUPPORTED, QboFault, auth_failed_body, business_fault, decode_utf8, dumps, fault,
+                                  iso_time, parse_json_body, system_fault, throttle_xml, wrong_realm_xml)
+from emulators.qbo_limits import FAULT_KINDS, Fault, Limiter, injected_response, take_fault
 from emulators.qbo_oauth import OAuthServer
-from emulators.qbo_schema import EDITIONS, READABLE, RESOURCES, invoice_pdf
+from emulators.qbo_schema import READABLE, RESOURCES, invoice_pdf
+from emulators.qbo_state import load_state, save_state
 from emulators.qbo_store import Company
 
 TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH = "/oauth2/v1/tokens/bearer", "/oauth2/v1/tokens/revoke", "/oauth2/authorize"
 JSON_TYPE = "application/json;charset=UTF-8"
 COUNTERS = ("token", "authorize", "revoke", "query", "batch", "batch_items", "create", "read", "companyinfo", "pdf",
-            "api_requests", "throttled_429", "injected_faults", "dropped", "replayed", "auth_failures",
-            "peak_concurrency", "max_requests_per_minute", "max_batch_per_minute")
+            "preferences", "api_requests", "throttled_429", "injected_faults", "dropped", "replayed",
+            "requestid_rejected", "auth_failures", "peak_concurrency", "max_requests_per_minute",
+            "max_batch_per_minute")
 
 
 class _Drop(Exception):
@@ -67,6 +79,11 @@ def _json(body, status: int = 200) -> Response:
     return Response(dumps(body), status=status, content_type=JSON_TYPE)
 
 
+def _limit(name: str) -> property:
+    """A limit of `self.limiter` (None = unlimited), settable while running."""
+    return property(lambda self: getattr(self.limiter, name), lambda self, value: setattr(self.limiter, name, value))
+
+
 class QboEmulator:
     """One QBO company (realm) behind an Intuit-shaped WSGI app; all state sits behind one lock."""
 
@@ -75,18 +92,27 @@ class QboEmulator:
                  company_name: str = "ACD Demo Company", edition: str = "Plus", access_token_ttl: float = 3600,
                  refresh_token_ttl: float = 8726400, rotate_refresh_tokens: bool = True,
                  requests_per_minute: int | None = 500, concurrent_limit: int | None = 10,
-                 batch_per_minute: int | None = 40, max_batch_items: int = 30, duplicate_docnumber_check: bool = True,
-                 honour_requestid: bool = True, clock: Callable[[], float] = time.time,
+                 batch_per_minute: int | None = 40, max_batch_items: int = 30, requestid_mode: str | None = None,
+                 invoice_duplicates: str | None = None, bill_duplicates: str | None = None,
+                 docnumber_match: str | None = None, custom_txn_numbers_invoice: bool | None = None,
+                 custom_txn_numbers_bill: bool | None = None, duplicate_docnumber_check: bool | None = None,
+                 honour_requestid: bool | None = None, clock: Callable[[], float] = time.time,
                  seed_demo_company: bool = True, state_file: str | os.PathLike | None = None):
+        """Behaviour keywords left at None take their default (qbo_behaviour.DEFAULTS) or the legacy switch."""
         self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
         self.redirect_uris = tuple([redirect_uris] if isinstance(redirect_uris, str) else redirect_uris)
         self.max_batch_items = max_batch_items
-        self.honour_requestid, self._clock = honour_requestid, clock
+        self._clock = clock
+        chosen = dict(requestid_mode=requestid_mode, invoice_duplicates=invoice_duplicates,
+                      bill_duplicates=bill_duplicates, docnumber_match=docnumber_match,
+                      custom_txn_numbers_invoice=custom_txn_numbers_invoice,
+                      custom_txn_numbers_bill=custom_txn_numbers_bill)
+        behaviour = Behaviour(**{**legacy_settings(honour_requestid, duplicate_docnumber_check),  # new keywords win
+                                 **{key: value for key, value in chosen.items() if value is not None}})
         self.base_url: str | None = None
         self.latency = 0.0
         self._lock = threading.RLock()
-        self.company = Company(realm_id, company_name, edition, clock,
-                               duplicate_docnumber_check=duplicate_docnumber_check, seed=seed_demo_company)
+        self.company = Company(realm_id, company_name, edition, clock, behaviour=behaviour, seed=seed_demo_company)
         self.oauth = OAuthServer(client_id, client_secret, self.redirect_uris, realm_id, company_name, clock,
                                  access_token_ttl, refresh_token_ttl, rotate_refresh_tokens)
         self._faults: list[Fault] = []
@@ -96,33 +122,7 @@ class QboEmulator:
         self.reset_stats()
         self.state_file = Path(state_file) if state_file else None
         if self.state_file and self.state_file.exists():
-            self._load_state()
-
-    # ------------------------------------------------------------------------- demo persistence
-    _STATE = (("company", ("objects", "created_log", "_sequences", "_next_doc_number")),
-              ("oauth", ("access_tokens", "refresh_tokens", "codes")))
-
-    def _save_state(self) -> None:
-        """Keep the demo company and its grants across restarts of the app (QB_ENV=local only).
-
-        Pickle, because this is the emulator's own private file in the app's data folder; never load one
-        from elsewhere."""
-        with self._lock:
-            state = {owner: {name: getattr(getattr(self, owner), name) for name in names}
-                     for owner, names in self._STATE}
-            state["replies"] = self._replies
-            data = pickle.dumps(state)
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.state_file.with_suffix(".tmp")
-        temp.write_bytes(data)
-        os.replace(temp, self.state_file)
-
-    def _load_state(self) -> None:
-        state = pickle.loads(self.state_file.read_bytes())
-        for owner, names in self._STATE:
-            for name in names:
-                setattr(getattr(self, owner), name, state[owner][name])
-        self._replies = state["replies"]
+            load_state(self)
 
     # --------------------------------------------------------------------------------- test-side API
     @property
@@ -135,29 +135,9 @@ class QboEmulator:
         with self._lock:
             self._clock = self.company.clock = self.oauth.clock = self.limiter.clock = clock
 
-    @property
-    def requests_per_minute(self) -> int | None:
-        return self.limiter.requests_per_minute
-
-    @requests_per_minute.setter
-    def requests_per_minute(self, value: int | None) -> None:
-        self.limiter.requests_per_minute = value
-
-    @property
-    def batch_per_minute(self) -> int | None:
-        return self.limiter.batch_per_minute
-
-    @batch_per_minute.setter
-    def batch_per_minute(self, value: int | None) -> None:
-        self.limiter.batch_per_minute = value
-
-    @property
-    def concurrent_limit(self) -> int | None:
-        return self.limiter.concurrent_limit
-
-    @concurrent_limit.setter
-    def concurrent_limit(self, value: int | None) -> None:
-        self.limiter.concurrent_limit = value
+    requests_per_minute = _limit("requests_per_minute")
+    batch_per_minute = _limit("batch_per_minute")
+    concurrent_limit = _limit("concurrent_limit")
 
     def start(self, port: int = 0) -> RunningServer:
         """Serve on 127.0.0.1 in a background thread; remembers the address in `base_url`."""
@@ -197,6 +177,15 @@ class QboEmulator:
         if float(seconds) < 0:
             raise ValueError(f"latency must be >= 0, got {seconds}")
         self.latency = float(seconds)
+
+    def set_behaviour(self, **settings) -> dict:
+        """Change behaviour settings (module docstring), returns them all; ValueError, nothing changed, if bad."""
+        with self._lock:
+            return self.company.configure(**settings)
+
+    def behaviour(self) -> dict:
+        with self._lock:
+            return self.company.behaviour.as_dict()
 
     def set_edition(self, name: str) -> None:
         with self._lock:
@@ -245,8 +234,9 @@ class QboEmulator:
 
     def stats(self) -> dict:
         """Counters: token, authorize (pages shown), revoke, query, batch, batch_items, create (direct, not in a
-        batch), read, companyinfo, pdf, api_requests, throttled_429 (limits only; injected 429s are in
-        injected_faults), throttled_by{reason}, dropped, replayed (requestid), auth_failures; maxima a client
+        batch), read, companyinfo, pdf, preferences, api_requests, throttled_429 (limits only; injected 429s are in
+        injected_faults), throttled_by{reason}, dropped, replayed and requestid_rejected (a repeated requestid),
+        auth_failures; maxima a client
         reached: peak_concurrency (in flight, the throttled attempt included), max_requests_per_minute and
         max_batch_per_minute (attempts in any sliding 60 s); statuses{code}, minor_versions{n}, token_grants{type}."""
         with self._lock:
@@ -293,34 +283,12 @@ class QboEmulator:
             key = str(response.status_code)
             self._stats["statuses"][key] = self._stats["statuses"].get(key, 0) + 1
         if self.state_file is not None and request.method == "POST":
-            self._save_state()
+            save_state(self)
         return response(environ, start_response)
 
     def _take_fault(self, op, resource, line: str, api: bool, drop: bool) -> Fault | None:
         with self._lock:
-            for item in self._faults:
-                if (item.kind == "drop_after_commit") == drop and item.matches(op, resource, line, api):
-                    if item.probability < 1 and self._fault_rng.random() >= item.probability:
-                        continue
-                    item.remaining -= 1
-                    if item.remaining <= 0:
-                        self._faults.remove(item)
-                    if not drop:
-                        self._stats["injected_faults"] += 1
-                    return item
-        return None
-
-    def _injected(self, kind: str, oauth: bool = False) -> Response:
-        if kind == "429":
-            return Response(throttle_xml(iso_time(self.clock())), status=429, content_type="application/xml")
-        if kind == "html_502":
-            return Response(HTML_502, status=502, content_type="text/html")
-        if kind == "403":
-            return _json(forbidden_body(self.clock()), 403)
-        if oauth:
-            return _json({"error": "server_error" if kind == "500" else "temporarily_unavailable"}, int(kind))
-        failure = system_fault(int(kind))
-        return _json(failure.body(iso_time(self.clock())), failure.status)
+            return take_fault(self._faults, self._fault_rng, self._stats, op, resource, line, api, drop)
 
     # ---------------------------------------------------------------------------------------- OAuth
     def _oauth(self, request: Request) -> Response:
@@ -330,7 +298,7 @@ class QboEmulator:
             self._stats[op] += op != "authorize" or request.method == "GET"  # consent pages shown, not clicks
         injected = self._take_fault(op, None, line, False, drop=False)
         if injected and injected.kind != "expire_token":
-            return self._injected(injected.kind, oauth=True)
+            return injected_response(injected.kind, self.clock(), oauth=True)
         if op != "authorize" and request.method != "POST":
             return _json({"error": "invalid_request", "error_description": "POST only"}, 405)
         if op == "token" and self.latency:
@@ -357,6 +325,8 @@ class QboEmulator:
             return "batch", None, None
         if head == "companyinfo" and len(parts) == 2 and method == "GET":
             return "companyinfo", None, parts[1]
+        if rest == "preferences" and method == "GET":
+            return "preferences", None, None
         if head in RESOURCES and len(parts) == 1 and method == "POST":
             return "create", head, None
         if head in READABLE and len(parts) == 2 and parts[1] and method == "GET":
@@ -378,7 +348,7 @@ class QboEmulator:
             with self._lock:
                 self.oauth.expire(bearer)
         elif injected:
-            return self._injected(injected.kind)
+            return injected_response(injected.kind, self.clock())
         with self._lock:
             status, record = self.oauth.check(bearer)
             if status != "ok":
@@ -404,7 +374,9 @@ class QboEmulator:
         return response
 
     def _execute(self, request: Request, op, resource, object_id, rest: str) -> Response:
-        """requestid replay around the operation (reference §2): same status and body, no second create."""
+        """requestid around the operation (reference §2), per requestid_mode: a repeat is replayed (same status and
+        body, no second create), performed again, or rejected (qbo_behaviour.repeated_request). The first answer
+        to each requestid is kept in every mode."""
         raw_version = request.args.get("minorversion", "")
         version = str(max(75, int(raw_version))) if raw_version.isdigit() else "75"
         self._stats["minor_versions"][version] = self._stats["minor_versions"].get(version, 0) + 1
@@ -414,10 +386,15 @@ class QboEmulator:
             if len(request_id) > limit:
                 problem = business_fault(f"You cannot enter more than {limit} characters in the request_id field")
                 return _json(problem.body(iso_time(self.clock())), problem.status)
-            if self.honour_requestid and request_id in self._replies:
+            mode = self.company.behaviour.requestid_mode if request_id in self._replies else None
+            if mode == "replay":
                 self._stats["replayed"] += 1
                 status, body, content_type = self._replies[request_id]
                 return Response(body, status=status, content_type=content_type)
+            if mode == "reject":
+                self._stats["requestid_rejected"] += 1
+                status, body = repeated_request(op, request.get_data(), iso_time(self.clock()))
+                return _json(body, status)
         try:
             response = self._perform(request, op, resource, object_id, rest)
         except QboFault as problem:
@@ -426,7 +403,7 @@ class QboEmulator:
             failure = system_fault(500)
             failure.errors[0]["Detail"] += f" (emulator: {type(exc).__name__}: {exc})"
             response = _json(failure.body(iso_time(self.clock())), 500)
-        if request_id and self.honour_requestid:
+        if request_id and request_id not in self._replies:
             self._replies[request_id] = (response.status_code, response.get_data(), response.content_type)
         return response
 
@@ -446,6 +423,8 @@ class QboEmulator:
             if object_id != self.realm_id:
                 self.company.read("CompanyInfo", object_id)  # raises 610 Object Not Found
             return _json({"CompanyInfo": self.company.company_info(), "time": now})
+        if op == "preferences":
+            return _json({"Preferences": self.company.preferences(), "time": now})
         if op == "pdf":
             invoice = self.company.read("Invoice", object_id)
             return Response(invoice_pdf(invoice, self.company.company_name), content_type="application/pdf")
@@ -463,45 +442,7 @@ class QboEmulator:
         return _json({"BatchItemResponse": items, "time": now})
 
 
-# ------------------------------------------------------------------------------------------------- CLI
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulators.qbo",
-        description="Serve a loopback QuickBooks Online emulator (Accounting API v3 + OAuth 2.0) on 127.0.0.1 "
-                    "with a demo company, until Ctrl-C.",
-        epilog="Point the app at it with QB_ENV=local or QB_API_BASE_URL/QB_AUTHORIZE_URL/QB_TOKEN_URL/"
-               "QB_REVOKE_URL. Control API (no auth): GET /__emulator__/stats | created?entity=Invoice | config, "
-               'POST /__emulator__/faults {"kind": "429", "count": 2, "match": "batch"}, /latency, /edition, '
-               "/expire_tokens, /revoke_all, /reset_stats, /customers, /vendors, /tokens.")
-    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: 0, any free port)")
-    parser.add_argument("--edition", default="Plus", choices=EDITIONS, help="QuickBooks Online edition (default Plus)")
-    parser.add_argument("--client-id", default="emulator-client", help="OAuth client id to accept")
-    parser.add_argument("--client-secret", default="emulator-secret", help="OAuth client secret to accept")
-    parser.add_argument("--redirect-uri", action="append", dest="redirect_uris",
-                        help="registered redirect URI (repeatable; default http://localhost:8765/callback)")
-    parser.add_argument("--realm-id", default="9130350000000001", help="the company's realm id")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds to delay every API request")
-    parser.add_argument("--requests-per-minute", type=int, default=500, help="per-realm limit (0 = unlimited)")
-    parser.add_argument("--no-rotate", action="store_true", help="return the same refresh token on refresh")
-    args = parser.parse_args(argv)
-
-    emu = QboEmulator(client_id=args.client_id, client_secret=args.client_secret, realm_id=args.realm_id,
-                      redirect_uris=tuple(args.redirect_uris or ("http://localhost:8765/callback",)),
-                      edition=args.edition, requests_per_minute=args.requests_per_minute or None,
-                      rotate_refresh_tokens=not args.no_rotate)
-    emu.set_latency(args.latency)
-    server = emu.start(args.port)
-    print(f"QuickBooks Online emulator listening on {server.url}", flush=True)
-    for label, value in (("company", f"{emu.company.company_name} ({emu.edition})"), ("realm id", emu.realm_id),
-                         ("client id", emu.client_id), ("client secret", emu.client_secret),
-                         ("redirect URI", ", ".join(emu.redirect_uris)),
-                         ("authorize URL", f"{server.url}{AUTHORIZE_PATH}"), ("token URL", f"{server.url}{TOKEN_PATH}"),
-                         ("revoke URL", f"{server.url}{REVOKE_PATH}"), ("API base URL", server.url),
-                         ("stats", f"{server.url}/__emulator__/stats")):
-        print(f"  {label + ':':15s}{value}", flush=True)
-    serve_until_stopped(server)
-    return 0
-
-
 if __name__ == "__main__":
+    from emulators.qbo_cli import main
+
     sys.exit(main())

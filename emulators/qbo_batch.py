@@ -5,6 +5,9 @@ HTTP 200 and a per-item `Fault` where an item fails. Items run and are answered 
 guarantee order; clients must match on bId). Too many items, a missing bId, or (with a requestid) a bId over 10
 characters fails the whole request with a 400 6000 fault — the exact code QBO uses there is **unconfirmed**.
 Only `create` and `Query` items are implemented; `update`/`delete` items get a per-item 500 "Unsupported Operation".
+Creates follow the company's duplicate-DocNumber and custom-number settings (qbo_behaviour.py). A batch repeating a
+requestid under requestid_mode "reject" never gets here: qbo_behaviour.repeated_request answers it (HTTP 200, a 6000
+Fault on every item). A `Query` item may also read `Preferences`.
 """
 
 from __future__ import annotations

@@ -2,10 +2,15 @@
 
 Everything a test needs when the client under test runs in another process (and may be SIGKILLed):
 
-    GET  stats | config | created?entity=Invoice | docnumbers?entity=Invoice | faults
+    GET  stats | config | created?entity=Invoice | docnumbers?entity=Invoice | faults | behaviour
     POST faults {"kind": "429", "count": 2, "match": "batch"} (or {"clear": true})
     POST latency {"seconds": 0.5} | edition {"edition": "Simple Start"} | expire_tokens | revoke_all
     POST reset_stats | clear_faults | customers {"name": ...} | vendors {"name": ...} | tokens (issue a token pair)
+    POST behaviour {"requestid_mode": "reject", "bill_duplicates": "per_vendor", "custom_txn_numbers_bill": false}
+
+`behaviour` takes any of the keys of emulators/qbo_behaviour.py (requestid_mode, invoice_duplicates,
+bill_duplicates, docnumber_match, custom_txn_numbers_invoice, custom_txn_numbers_bill) and answers all current
+settings; an unknown key or a value outside the allowed ones is a 400 naming them, and nothing changes.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ def control(emu, request: Request) -> Response:
             getters = {"stats": emu.stats, "config": emu.config,
                        "created": lambda: {"entity": entity, "created": emu.created(entity)},
                        "docnumbers": lambda: {"entity": entity, "counts": emu.docnumber_counts(entity)},
-                       "faults": lambda: {"faults": emu.faults(), "latency": emu.latency}}
+                       "faults": lambda: {"faults": emu.faults(), "latency": emu.latency},
+                       "behaviour": emu.behaviour}
             if action in getters:
                 return _json(getters[action]())
         elif request.method == "POST" and action == "faults":
@@ -45,6 +51,11 @@ def control(emu, request: Request) -> Response:
         elif request.method == "POST" and action in ("customers", "vendors"):
             add = emu.add_customer if action == "customers" else emu.add_vendor
             return _json(add(str(body["name"]), bool(body.get("active", True))))
+        elif request.method == "POST" and action == "behaviour":
+            settings = request.get_json(force=True, silent=True) if request.get_data() else {}
+            if not isinstance(settings, dict):
+                raise ValueError("the body must be a JSON object of behaviour settings")
+            return _json(emu.set_behaviour(**settings))
         elif request.method == "POST" and action == "tokens":
             return _json(emu.issue_tokens())
         elif request.method == "POST":

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from werkzeug.wrappers import Response
+
+from emulators.qbo_faults import HTML_502, dumps, forbidden_body, iso_time, system_fault, throttle_xml
 from emulators.qbo_schema import READABLE
 
 FAULT_KINDS = ("500", "503", "429", "403", "html_502", "drop_after_commit", "expire_token")
-OPERATIONS = ("token", "authorize", "revoke", "query", "batch", "create", "read", "companyinfo", "pdf")
+OPERATIONS = ("token", "authorize", "revoke", "query", "batch", "create", "read", "companyinfo", "pdf", "preferences")
 
 
 @dataclass
@@ -22,8 +25,8 @@ class Fault:
     """The next `remaining` requests matching `match` get `kind`.
 
     `match`: None = any Accounting API request (for drop_after_commit: any create or batch); an operation name
-    (token, authorize, revoke, query, batch, create, read, companyinfo, pdf) or an entity resource (invoice, bill,
-    customer, ...); otherwise a case-insensitive substring of "METHOD /path"."""
+    (token, authorize, revoke, query, batch, create, read, companyinfo, pdf, preferences) or an entity resource
+    (invoice, bill, customer, ...); otherwise a case-insensitive substring of "METHOD /path"."""
 
     kind: str
     remaining: int = 1
@@ -37,6 +40,36 @@ class Fault:
         if wanted in OPERATIONS or wanted in READABLE:
             return wanted in (op, resource)
         return wanted in line.lower()
+
+
+def take_fault(faults: list[Fault], rng, stats: dict, op, resource, line: str, api: bool, drop: bool) -> Fault | None:
+    """The first queued fault this request triggers (drop_after_commit ones only when `drop`), used up by one."""
+    for item in faults:
+        if (item.kind == "drop_after_commit") == drop and item.matches(op, resource, line, api):
+            if item.probability < 1 and rng.random() >= item.probability:
+                continue
+            item.remaining -= 1
+            if item.remaining <= 0:
+                faults.remove(item)
+            if not drop:
+                stats["injected_faults"] += 1
+            return item
+    return None
+
+
+def injected_response(kind: str, epoch: float, oauth: bool = False) -> Response:
+    """What an injected fault of `kind` answers (Accounting API, or the OAuth endpoints' own error shape)."""
+    if kind == "429":
+        return Response(throttle_xml(iso_time(epoch)), status=429, content_type="application/xml")
+    if kind == "html_502":
+        return Response(HTML_502, status=502, content_type="text/html")
+    body, status = (forbidden_body(epoch), 403) if kind == "403" else (None, int(kind))
+    if body is None and oauth:
+        body = {"error": "server_error" if kind == "500" else "temporarily_unavailable"}
+    elif body is None:
+        failure = system_fault(status)
+        body, status = failure.body(iso_time(epoch)), failure.status
+    return Response(dumps(body), status=status, content_type="application/json;charset=UTF-8")
 
 
 class Limiter:

@@ -46,6 +46,7 @@ FILTERABLE = {
                 "Description", "ParentRef", "SubAccount", "CurrentBalance", "MetaData.CreateTime",
                 "MetaData.LastUpdatedTime"},
     "CompanyInfo": {"Id", "CompanyName", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
+    "Preferences": {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
 }
 
 

@@ -11,7 +11,7 @@ EDITIONS = ("Simple Start", "Essentials", "Plus", "Advanced")
 RESOURCES = {"invoice": "Invoice", "bill": "Bill", "customer": "Customer", "vendor": "Vendor", "item": "Item",
              "account": "Account"}  # URL resource (lowercase, case-sensitive URIs) -> entity
 READABLE = {**RESOURCES, "employee": "Employee"}
-QUERYABLE = set(READABLE.values()) | {"CompanyInfo"}
+QUERYABLE = set(READABLE.values()) | {"CompanyInfo", "Preferences"}  # the last two: one row each, not stored
 NAME_ENTITIES = ("Customer", "Vendor", "Employee")
 USD = {"value": "USD", "name": "United States Dollar"}
 

@@ -11,11 +11,14 @@ Choices where the reference is silent or conflicting (**unconfirmed**, see the r
   * `Amount` given as a JSON string is 2010 (real QBO's JSON reader may coerce it; we are strict on purpose).
   * `:`/tab/newline in a name is 2040 "Invalid Character"; duplicate names (case-insensitive, trimmed, inactive ones
     included) across Customer/Vendor/Employee are 6240.
-  * Duplicate DocNumber is checked per entity type only (Invoice vs Invoice, Bill vs Bill), exact text.
+  * Duplicate DocNumber is checked per entity type only (Invoice vs Invoice, Bill vs Bill); how (refuse/allow, per
+    vendor, exact or case-insensitive) and whether QuickBooks numbers transactions itself are per-company settings in
+    `self.behaviour` (qbo_behaviour.py; defaults: refuse both, exact text, custom numbers on).
   * Bill create on "Simple Start" is 5020 "You do not have permission to access this feature" (HTTP 400,
     ValidationFault): clearly not retryable, and not a 401 that would send a client into a token refresh.
-  * Invoice without DocNumber gets the next number from 1001 (company preference "custom transaction numbers" off);
-    Bills get none. A SalesItemLine without ItemRef is a documentation line: its Amount is not totalled (§4).
+  * Invoice without DocNumber gets the next number from 1001 (even with custom numbers on, where Intuit's page says it
+    stays empty: kept as it always was); Bills get none unless custom_txn_numbers_bill is off.
+  * Lines (validation, SubTotalLineDetail, the total) are checked in qbo_lines.py.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from datetime import date
 from decimal import Decimal
 
 from emulators import qbo_query
-from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CUSTOMERS, DEMO_VENDORS, EDITIONS, LINE_FIELDS,
-                                  LINE_TYPES, NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STRING_FIELDS, USD,
-                                  company_info)
+from emulators.qbo_behaviour import PREFERENCE_KEYS, Behaviour, preferences
+from emulators.qbo_lines import money, transaction_lines
+from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CUSTOMERS, DEMO_VENDORS, EDITIONS,
+                                  NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STRING_FIELDS, USD, company_info)
 from emulators.qbo_faults import (DUPLICATE_DOC, DUPLICATE_NAME, DUPLICATE_NAME_DETAIL, INVALID_REF, INVALID_REF_DETAIL,
                                   OBJECT_NOT_FOUND, UNSUPPORTED, QboFault, company_date, error, fault,
                                   invalid_property, iso_time, length_error, required_error)
@@ -37,23 +41,20 @@ from emulators.qbo_faults import (DUPLICATE_DOC, DUPLICATE_NAME, DUPLICATE_NAME_
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?)?$")
 
 
-def _money(value) -> float:
-    return float(round(Decimal(str(value)), 2))
-
-
 class Company:
     """Entities of one realm, keyed by entity name then Id (insertion order = creation order)."""
 
-    def __init__(self, realm_id: str, company_name: str, edition: str, clock, *, duplicate_docnumber_check=True,
+    def __init__(self, realm_id: str, company_name: str, edition: str, clock, *, behaviour: Behaviour | None = None,
                  seed: bool = True):
         self.realm_id, self.company_name, self.clock = realm_id, company_name, clock
         self.set_edition(edition)
-        self.duplicate_docnumber_check = duplicate_docnumber_check
-        self.objects: dict[str, dict[str, dict]] = {name: {} for name in QUERYABLE - {"CompanyInfo"}}
+        self.behaviour = behaviour or Behaviour()
+        self.objects: dict[str, dict[str, dict]] = {name: {} for name in QUERYABLE - {"CompanyInfo", "Preferences"}}
         self.created_log: list[tuple[str, str]] = []
         self._sequences = {"name": 0, "txn": 100, "Item": 0, "Account": 100}
-        self._next_doc_number = 1001
-        self.created_at = clock()
+        self._next_doc_number = self._next_bill_number = 1001
+        self.created_at = self._prefs_changed_at = clock()
+        self._prefs_sync_token = 0
         if seed:
             self._seed()
 
@@ -63,6 +64,13 @@ class Company:
         if match is None:
             raise ValueError(f"edition must be one of {', '.join(EDITIONS)}; got {edition!r}")
         self.edition = match
+
+    def configure(self, **settings) -> dict:
+        """Change behaviour settings (qbo_behaviour.CHOICES); a custom-numbers change updates the Preferences."""
+        if set(self.behaviour.update(**settings)) & set(PREFERENCE_KEYS):
+            self._prefs_sync_token += 1
+            self._prefs_changed_at = self.clock()
+        return self.behaviour.as_dict()
 
     def _seed(self) -> None:
         for account_id, name, account_type, sub_type in (
@@ -118,11 +126,17 @@ class Company:
             entity = qbo_query.validate(parsed, QUERYABLE)
         except qbo_query.QueryError as exc:
             raise fault(exc.code, exc.message, exc.detail) from None
-        rows = [self.company_info()] if entity == "CompanyInfo" else list(self.objects[entity].values())
+        single = {"CompanyInfo": self.company_info, "Preferences": self.preferences}.get(entity)
+        rows = [single()] if single else list(self.objects[entity].values())
         return qbo_query.run(parsed, entity, copy.deepcopy(rows))
 
     def company_info(self) -> dict:
         return company_info(self.company_name, self.edition, company_date(self.created_at), self._meta())
+
+    def preferences(self) -> dict:
+        meta = {"CreateTime": self._meta(self.created_at)["CreateTime"],
+                "LastUpdatedTime": self._meta(self._prefs_changed_at)["LastUpdatedTime"]}
+        return preferences(self.behaviour, self.company_name, self._prefs_sync_token, meta)
 
     # -------------------------------------------------------------------------------------------- create
     def create(self, entity: str, body, include: set[str]) -> dict:
@@ -166,8 +180,8 @@ class Company:
         self.objects[entity][object_id] = obj
         return obj
 
-    def _meta(self) -> dict:
-        text = iso_time(self.clock())
+    def _meta(self, epoch: float | None = None) -> dict:
+        text = iso_time(self.clock() if epoch is None else epoch)
         stamp = text[:19] + text[-6:]  # MetaData times carry no milliseconds
         return {"CreateTime": stamp, "LastUpdatedTime": stamp}
 
@@ -202,95 +216,19 @@ class Company:
             errors.append(invalid_property(f"Unparseable date: \"{value}\" for {key}; expected yyyy-MM-dd", key))
 
     def _doc_number(self, entity: str, obj: dict, errors: list, include: set[str]) -> None:
+        if not self.behaviour.custom_numbers(entity):
+            obj.pop("DocNumber", None)  # QuickBooks numbers it itself (_auto_number)
         number = obj.get("DocNumber")
         if number is None:
             return
         obj["DocNumber"] = number = str(number)
         length_error(number, 21, "DocNumber", errors)
-        if self.duplicate_docnumber_check and "allowduplicatedocnum" not in include:
-            clash = next((o for o in self.objects[entity].values() if o.get("DocNumber") == number), None)
+        if "allowduplicatedocnum" not in include:
+            clash = self.behaviour.duplicate_of(entity, obj, self.objects[entity].values())
             if clash:
                 errors.append(error("6140", DUPLICATE_DOC, f"Duplicate Document Number Error : You must specify a "
                                     f"different number. This number has already been used. DocNumber={number} is "
                                     f"assigned to TxnType={entity} with TxnId={clash['Id']}", ""))
-
-    def _lines(self, entity: str, obj: dict, errors: list) -> Decimal:
-        lines = obj.get("Line")
-        if not isinstance(lines, list) or not lines:
-            errors.append(required_error("Line"))
-            obj["Line"] = []
-            return Decimal(0)
-        total, kept = Decimal(0), []
-        for number, line in enumerate(lines, start=1):
-            if not isinstance(line, dict):
-                errors.append(invalid_property("Line", "Line"))
-                continue
-            for key in line:
-                if key not in LINE_FIELDS:
-                    errors.append(invalid_property(f"Unrecognized field \"{key}\" (class com.intuit.schema.finance."
-                                                    f"v3.Line), not marked as ignorable", f"Line.{key}"))
-            detail_type = line.get("DetailType")
-            if detail_type is None:
-                errors.append(required_error("DetailType", "Line.DetailType"))
-                continue
-            if detail_type not in LINE_TYPES[entity]:
-                errors.append(error("2170", "Invalid Enumeration", f"Invalid Enumeration : {detail_type}",
-                                    "Line.DetailType"))
-                continue
-            if detail_type == "SubTotalLineDetail":
-                continue  # the server computes its own subtotal line
-            if not isinstance(line.get(detail_type, {}), dict):
-                errors.append(invalid_property(f"{detail_type}: expected an object", f"Line.{detail_type}"))
-                continue
-            length_error(line.get("Description"), 4000, "Line.Description", errors)
-            amount = line.get("Amount")
-            if detail_type != "DescriptionOnly":
-                if amount is None:
-                    errors.append(required_error("Amount", "Line.Amount"))
-                elif isinstance(amount, bool) or not isinstance(amount, (int, float)):
-                    errors.append(invalid_property(f"Amount: expected a JSON number, got {amount!r}", "Line.Amount"))
-                    amount = None
-                elif abs(amount) >= 1e10:
-                    errors.append(invalid_property(f"Amount {amount} exceeds 15 digits in 10.5 format",
-                                                    "Line.Amount"))
-                    amount = None
-            counted = self._line_detail(detail_type, line, amount, errors)
-            line.update({"Id": str(number), "LineNum": number})
-            if counted and amount is not None:
-                total += -Decimal(str(amount)) if detail_type == "DiscountLineDetail" else Decimal(str(amount))
-            kept.append(line)
-        if entity == "Invoice":
-            kept.append({"Amount": _money(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
-        obj["Line"] = kept
-        return total
-
-    def _line_detail(self, detail_type: str, line: dict, amount, errors: list) -> bool:
-        """Fill one line's detail; True if its Amount counts toward the total."""
-        detail = line.setdefault(detail_type, {}) if detail_type != "DescriptionOnly" else {}
-        if detail_type == "SalesItemLineDetail":
-            detail.setdefault("TaxCodeRef", {"value": "NON"})
-            if "ItemRef" not in detail:
-                return False  # a documentation line (reference §4)
-            detail["ItemRef"] = self._ref(detail["ItemRef"], "Item", "Line.SalesItemLineDetail.ItemRef", errors,
-                                          "Name")
-            qty, price = detail.get("Qty"), detail.get("UnitPrice")
-            if isinstance(amount, (int, float)) and isinstance(qty, (int, float)) and isinstance(price, (int, float)) \
-                    and abs(Decimal(str(qty)) * Decimal(str(price)) - Decimal(str(amount))) >= Decimal("0.01"):
-                errors.append(error("6070", "Amount is not equal to UnitPrice * Qty",
-                                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}", "Line.Amount"))
-        elif detail_type == "AccountBasedExpenseLineDetail":
-            if "AccountRef" not in detail:
-                errors.append(required_error("AccountRef", "Line.AccountBasedExpenseLineDetail.AccountRef"))
-            else:
-                detail["AccountRef"] = self._ref(detail["AccountRef"], "Account",
-                                                 "Line.AccountBasedExpenseLineDetail.AccountRef", errors, "Name")
-            detail.setdefault("BillableStatus", "NotBillable")
-            detail.setdefault("TaxCodeRef", {"value": "NON"})
-        elif detail_type == "ItemBasedExpenseLineDetail":
-            detail["ItemRef"] = self._ref(detail.get("ItemRef"), "Item", "Line.ItemBasedExpenseLineDetail.ItemRef",
-                                          errors, "Name")
-            detail.setdefault("BillableStatus", "NotBillable")
-        return detail_type != "DescriptionOnly"
 
     def _transaction(self, entity: str, obj: dict, errors: list, party: str, party_entity: str,
                      include: set[str]) -> Decimal:
@@ -298,7 +236,7 @@ class Company:
             errors.append(required_error(party))
         else:
             obj[party] = self._ref(obj[party], party_entity, party, errors)
-        total = self._lines(entity, obj, errors)
+        total = transaction_lines(entity, obj, errors, self._ref)
         self._doc_number(entity, obj, errors, include)
         self._date(obj, "TxnDate", errors)
         self._date(obj, "DueDate", errors)
@@ -307,7 +245,7 @@ class Company:
         obj.setdefault("DueDate", obj["TxnDate"])
         obj.setdefault("CurrencyRef", dict(USD))
         obj.setdefault("LinkedTxn", [])
-        obj.update({"TotalAmt": _money(total), "Balance": _money(total)})
+        obj.update({"TotalAmt": money(total), "Balance": money(total)})
         return total
 
     def _invoice(self, obj: dict, errors: list, include: set[str]) -> dict:
@@ -320,11 +258,7 @@ class Company:
             length_error(memo.get("value"), 1000, "CustomerMemo", errors)
         email = (obj.get("BillEmail") or {}).get("Address") if isinstance(obj.get("BillEmail"), dict) else None
         length_error(email, 100, "BillEmail.Address", errors)
-        if "DocNumber" not in obj and not errors:
-            while str(self._next_doc_number) in self.docnumber_counts("Invoice"):
-                self._next_doc_number += 1
-            obj["DocNumber"] = str(self._next_doc_number)
-            self._next_doc_number += 1
+        self._auto_number("Invoice", obj, errors)
         obj.setdefault("TxnTaxDetail", {"TotalTax": 0})
         obj.setdefault("PrintStatus", "NeedToPrint")
         obj.setdefault("EmailStatus", "NotSet")
@@ -342,13 +276,26 @@ class Company:
         else:
             obj["APAccountRef"] = {"value": "33", "name": self.objects["Account"]["33"]["Name"]} \
                 if "33" in self.objects["Account"] else None
+        if not self.behaviour.custom_numbers("Bill"):
+            self._auto_number("Bill", obj, errors)
         if not errors and obj.get("VendorRef"):
             self._add_balance("Vendor", obj["VendorRef"]["value"], total)
         return obj
 
+    def _auto_number(self, entity: str, obj: dict, errors: list) -> None:
+        """The next unused number of the entity's own sequence (from 1001) when none was sent."""
+        if "DocNumber" in obj or errors:
+            return
+        name = "_next_doc_number" if entity == "Invoice" else "_next_bill_number"
+        used, number = self.docnumber_counts(entity), getattr(self, name)
+        while str(number) in used:
+            number += 1
+        obj["DocNumber"] = str(number)
+        setattr(self, name, number + 1)
+
     def _add_balance(self, entity: str, object_id: str, amount: Decimal) -> None:
         target = self.objects[entity][object_id]
-        target["Balance"] = _money(Decimal(str(target.get("Balance", 0))) + amount)
+        target["Balance"] = money(Decimal(str(target.get("Balance", 0))) + amount)
         if entity == "Customer":
             target["BalanceWithJobs"] = target["Balance"]
 
