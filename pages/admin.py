@@ -84,7 +84,9 @@ def _connection_card(conn: view.ConnectionView):
     lines = [badge, html.P([html.Strong(conn.company or "Connected company"), f" (realm {conn.realm_id})"],
                            id="admin-connection-state"),
              html.P(f"Access token until {conn.access_expires}; refresh token until {conn.refresh_expires}.",
-                    className="small text-muted")]
+                    className="small text-muted"),
+             html.P(conn.numbers, className="small text-danger" if conn.numbers_off else "small text-muted",
+                    id="admin-custom-numbers")]
     if conn.problem:
         lines.append(dbc.Alert(f"Reconnect needed: {conn.problem}", color="danger", id="admin-reconnect"))
     elif conn.reconnect_soon:
@@ -113,12 +115,11 @@ def _counts(summary: dict[Direction, view.DirectionStatus]) -> list:
 def _failed_table(rows: list[dict]):
     if not rows:
         return html.P("No failed rows.", className="text-muted", id="admin-no-failures")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("invoice", "direction", "client", "amount", "qb_error", "when",
-                                                    "QuickBooks")]))
-    body = html.Tbody([html.Tr([html.Td(r["invoice"]), html.Td(r["direction"]), html.Td(r["client"]),
-                                html.Td(r["amount"]), html.Td(r["error"], className="text-danger"), html.Td(r["when"]),
-                                html.Td(html.A("open", href=r["link"], target="_blank") if r["link"] else "")])
-                       for r in rows])
+    head = html.Thead(html.Tr([html.Th(h) for h in ("sheet row", "invoice", "direction", "client", "amount", "message",
+                                                    "as of")]))
+    body = html.Tbody([html.Tr([html.Td(r["rows"]), html.Td(r["invoice"]), html.Td(r["direction"]),
+                                html.Td(r["client"]), html.Td(r["amount"]), html.Td(r["error"], className="text-danger"),
+                                html.Td(r["when"])]) for r in rows])
     return dbc.Table([head, body], bordered=True, hover=True, size="sm", responsive=True, id="admin-failed-table")
 
 
@@ -161,7 +162,7 @@ def refresh(_n):
         runs = sync.runs.recent(30)
         conn = view.connection_view(sync.qb)
         summary = view.direction_summary(sync, runs)
-        failed = view.failed_rows(sync)
+        failed = view.failed_rows(runs)
         recent = view.recent_invoices(sync)
     except SQLAlchemyError:
         busy = dbc.Alert("The database is busy (a sync is writing); this page refreshes by itself.", color="info")
@@ -191,14 +192,20 @@ def preview(_clicks):
     if report.error:
         return dbc.Alert(report.error, color="danger")
     creates = [p for p in report.planned if p["action"] == "create"]
-    errors = [p for p in report.planned if p["action"] == "error"]
     table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("rows", "direction", "invoice", "customer / vendor",
                                                                 "amount")])),
                        html.Tbody([html.Tr([html.Td(", ".join(map(str, p["rows"]))), html.Td(p["direction"]),
                                             html.Td(p["key"]), html.Td(p["party"]), html.Td(p["amount"])])
                                    for p in creates])], size="sm", bordered=True, id="admin-preview-table")
-    return [html.P(f"{len(creates)} to create, {len(errors)} with problems; nothing was changed.",
-                   id="admin-preview-summary"), table if creates else None]
+    problems = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("rows", "direction", "invoice", "problem")])),
+                          html.Tbody([html.Tr([html.Td(", ".join(map(str, f.rows))), html.Td(f.direction.value),
+                                               html.Td(f.key or "(blank)"), html.Td(f.message, className="text-danger")])
+                                      for f in report.failures])], size="sm", bordered=True,
+                         id="admin-preview-problems")
+    summary = (f"{len(creates)} to create, {report.counts.total('failed')} with problems, "
+               f"{report.counts.total('skipped')} skipped; nothing was changed.")
+    return [html.P(summary, id="admin-preview-summary"), table if creates else None,
+            problems if report.failures else None]
 
 
 @callback(Output("admin-flash-area", "children"), Input("admin-disconnect", "submit_n_clicks"),

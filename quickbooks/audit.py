@@ -24,12 +24,13 @@ _COLUMNS = tuple(f.name for f in fields(AuditRow))
 _REQUEST_NAMESPACE = uuid.UUID("6f1d3c9e-2a7b-4e43-9a57-1c0de5a11b01")
 
 
-def request_id_for(sheet: str, worksheet: str, direction: Direction, key: str, payload_hash: str) -> str:
-    """Stable per row and content: a resend of the same payload reuses it, an edited row gets a new one.
-
-    (A fixed id per row would make QuickBooks replay an old refusal after the row was corrected.)
-    """
-    return str(uuid.uuid5(_REQUEST_NAMESPACE, f"{sheet}|{worksheet}|{direction.value}|{key}|{payload_hash}"))
+def request_id_for(sheet: str, worksheet: str, direction: Direction, key: str, payload_hash: str,
+                   attempt: int = 1) -> str:
+    """Stable per row, content and attempt: the client's own resend of one request reuses it (QuickBooks may replay
+    the answer), while a later attempt, made only after a lookup proved the row absent, gets a new one (some
+    companies refuse a repeated requestid with 6000, and an edited row must not meet an old refusal)."""
+    return str(uuid.uuid5(_REQUEST_NAMESPACE,
+                          f"{sheet}|{worksheet}|{direction.value}|{key}|{payload_hash}|{attempt}"))
 
 
 class AuditStore:
@@ -74,10 +75,11 @@ class AuditStore:
                                       .order_by(table.c.updated_at.desc()).limit(limit)).all()
         return [AuditRow(**row._mapping) for row in rows]
 
-    def record_intents(self, direction: Direction, intents: list[dict]) -> None:
-        """Commit `sending` rows (key, request_id, payload_hash, payload_json, fingerprint, ...) before any send."""
-        self._upsert(direction, [{**intent, "state": AuditState.SENDING.value, "error": None} for intent in intents],
-                     bump_attempts=True)
+    def record_intents(self, direction: Direction, intents: list[dict]) -> dict[str, str]:
+        """Commit `sending` rows (key, payload_hash, payload_json, fingerprint, ...) before any send; returns each
+        key's request id for this attempt."""
+        return self._upsert(direction, [{**i, "state": AuditState.SENDING.value, "error": None} for i in intents],
+                            bump_attempts=True)
 
     def record_created(self, direction: Direction, results: list[dict]) -> None:
         """Store what QuickBooks answered (key, qb_id, doc_number, qb_url, response_json, ...)."""
@@ -95,23 +97,30 @@ class AuditStore:
         with self.engine.begin() as connection:
             return connection.execute(delete(table).where(*clauses)).rowcount
 
-    def _upsert(self, direction: Direction, rows: list[dict], bump_attempts: bool = False) -> None:
+    def _upsert(self, direction: Direction, rows: list[dict], bump_attempts: bool = False) -> dict[str, str]:
+        """Insert or update rows by key. With `bump_attempts` (intents) the attempt count goes up and each row gets
+        the request id of its new attempt, returned by key."""
+        request_ids: dict[str, str] = {}
         if not rows:
-            return
+            return request_ids
         table = self.table(direction)
         now = self.clock()
         with self.engine.begin() as connection:
             existing = {r.row_key: r for r in connection.execute(
                 select(table.c.row_key, table.c.attempts).where(*self._where(table, [r["row_key"] for r in rows])))}
             for row in rows:
+                key = row["row_key"]
                 values = {k: v for k, v in row.items() if k != "row_key"}
                 values["updated_at"] = now
-                old = existing.get(row["row_key"])
+                old = existing.get(key)
+                if bump_attempts:
+                    values["attempts"] = (old.attempts if old is not None else 0) + 1
+                    values["request_id"] = request_ids[key] = request_id_for(
+                        self.sheet, self.worksheet, direction, key, row.get("payload_hash") or "", values["attempts"])
                 if old is None:
                     connection.execute(insert(table).values(
-                        sheet=self.sheet, worksheet=self.worksheet, row_key=row["row_key"], created_at=now,
-                        attempts=1 if bump_attempts else 0, **values))
+                        sheet=self.sheet, worksheet=self.worksheet, row_key=key, created_at=now,
+                        **{"attempts": 0, **values}))
                 else:
-                    if bump_attempts:
-                        values["attempts"] = old.attempts + 1
-                    connection.execute(update(table).where(*self._where(table, [row["row_key"]])).values(**values))
+                    connection.execute(update(table).where(*self._where(table, [key])).values(**values))
+        return request_ids

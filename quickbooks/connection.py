@@ -7,17 +7,22 @@ tokens that this key cannot decrypt stop the app with a clear message instead of
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, MutableMapping, Sequence
 
 from sqlalchemy.engine import Engine
 
 from quickbooks import demo
+from quickbooks.errors import NumbersNotOurs, SyncError
+from quickbooks.rules.directions import Direction
 from quickbooks.settings import QbSettings
 from quickbooks.wire import oauth
 from quickbooks.wire.client import QboClient
 from quickbooks.wire.oauth import OAuthClient
 from quickbooks.wire.tokens import TokenManager, TokenStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,7 +60,38 @@ class QuickBooks:
                                       expected_realm=self.settings.realm_id)
         company = self.client.company_info().get("CompanyName", "")
         self.store.set_company_name(company)
-        return f"QuickBooks connected: {company or 'the company'} (realm {result.realm_id}, {self.environment_label})."
+        message = f"QuickBooks connected: {company or 'the company'} (realm {result.realm_id}, {self.environment_label})."
+        try:
+            numbers = self.read_custom_numbers()
+        except SyncError as exc:   # read again before the first sync
+            log.warning("Could not read the company's preferences at connect time: %s", exc)
+            return message
+        off = [d.label.lower() for d in Direction if not numbers[d.value]]
+        if off:
+            message += (f" Custom transaction numbers are off for {' and '.join(off)} in this company: turn them on "
+                        "in QuickBooks before syncing (see the admin page).")
+        return message
+
+    def read_custom_numbers(self) -> dict[str, bool]:
+        """Read and keep whether QuickBooks takes our DocNumbers, per direction (one request)."""
+        prefs = self.client.preferences()
+        numbers = {d.value: (prefs.get(d.facts.custom_numbers_pref[0]) or {}).get(d.facts.custom_numbers_pref[1])
+                   is not False for d in Direction}
+        self.store.set_custom_numbers(numbers)
+        return numbers
+
+    def check_numbers_are_ours(self, direction: Direction) -> None:
+        """Refuse a direction whose numbers QuickBooks assigns itself; read the preference once if never read."""
+        info = self.store.info()
+        numbers = info.custom_numbers if info is not None and info.custom_numbers is not None else None
+        if numbers is None:
+            numbers = self.read_custom_numbers()
+        if numbers.get(direction.value) is False:
+            raise NumbersNotOurs(
+                f"QuickBooks numbers {direction.label.lower()} itself in this company (custom transaction numbers "
+                f"are off), so the sheet's invoice numbers cannot identify them and nothing is sent: turn on "
+                f"'Custom transaction numbers' in QuickBooks ({direction.facts.settings_page}), then connect "
+                "QuickBooks again")
 
     def disconnect(self) -> None:
         """Revoke the grant at Intuit and delete the stored tokens."""

@@ -9,8 +9,10 @@
         │   ├── ClientRejected        Intuit refused QB_CLIENT_ID/QB_CLIENT_SECRET (invalid_client)
         │   ├── NotAuthorized         403 ApplicationAuthorizationFailed: keys and company do not match
         │   ├── FeatureNotAvailable   the company's edition lacks a feature (Bills on Simple Start)
+        │   ├── NumbersNotOurs        custom transaction numbers are off: QuickBooks numbers that direction itself
         │   └── OAuthCallbackError    a connect attempt that must be refused (state, access_denied, realm)
         ├── RetriableAPIError         429, 5xx, timeouts, connection errors, HTML gateway pages: back off, retry
+        │   └── OutcomeUnknown        a create whose answer never came: look it up before sending it again
         └── ApiFault                  QuickBooks refused one request (a Fault with codes): the row fails
 
 Messages say what happened and what to do; they never contain tokens, secrets or whole payloads.
@@ -49,16 +51,33 @@ class FeatureNotAvailable(FatalAPIError):
     pass
 
 
+class NumbersNotOurs(FatalAPIError):
+    """The company numbers this kind of transaction itself (custom transaction numbers off): the sheet's invoice
+    number cannot be the transaction's, so nothing could be looked up or kept exactly once."""
+
+
 class OAuthCallbackError(FatalAPIError):
     pass
 
 
 class RetriableAPIError(SyncError):
-    """A passing failure: throttled, a server error, or no answer in time."""
+    """A passing failure: throttled, a server error, or no answer in time.
 
-    def __init__(self, message: str, status: int | None = None):
+    `maybe_processed` says whether QuickBooks may have acted on the request before failing (a timeout, a dropped
+    connection, a 5xx after the body was sent), as opposed to refusing it untouched (429, connection refused)."""
+
+    def __init__(self, message: str, status: int | None = None, maybe_processed: bool = False):
         super().__init__(message)
         self.status = status
+        self.maybe_processed = maybe_processed
+
+
+class OutcomeUnknown(RetriableAPIError):
+    """A create whose answer never came: QuickBooks may or may not hold it. It is never sent again blindly: the
+    sender looks its number up first (requestid replay is documented but unreliable)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message, status, maybe_processed=True)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ class FaultDetail:
 
 
 DUPLICATE_NUMBER = "6140"   # "Duplicate Document Number Error": the DocNumber is taken
+BUSINESS_VALIDATION = "6000"  # catch-all; also what some companies answer to a repeated requestid
 
 
 class ApiFault(SyncError):
@@ -92,3 +112,9 @@ class ApiFault(SyncError):
     @property
     def duplicate_number(self) -> bool:
         return DUPLICATE_NUMBER in self.codes
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A 6000 on a create may be a refused requestid replay (quickbooks-ruby#344): the create may have happened
+        earlier, so the row is looked up rather than failed."""
+        return BUSINESS_VALIDATION in self.codes

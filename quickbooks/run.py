@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
 import acd
@@ -21,10 +20,10 @@ from quickbooks.lookups import Lookups
 from quickbooks.rules.counts import RunCounts
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
-from quickbooks.rules.placement import created_cells, failed_cells, result_target, row_fingerprint
-from quickbooks.rules.plan import Plan, PlanSettings, make_plan
+from quickbooks.rules.placement import created_cells, result_target, row_fingerprint
+from quickbooks.rules.plan import Failure, Plan, PlanSettings, make_plan
 from quickbooks.rules.statuses import RunStatus
-from quickbooks.sender import Outcome, Sender, same_transaction
+from quickbooks.sender import Expected, Outcome, Sender
 from quickbooks.writeback import write_back
 from spreadsheet.schema import Table, read_table
 from tracker import failpoints
@@ -55,6 +54,7 @@ class SyncReport:
     counts: RunCounts = field(default_factory=RunCounts)
     error: str | None = None
     planned: list[dict] = field(default_factory=list)   # dry run: what would be sent / written
+    failures: list[Failure] = field(default_factory=list)   # every row that failed, with its reason
 
     @property
     def ok(self) -> bool:
@@ -79,6 +79,7 @@ class SyncRun:
         self.progress_cb, self.should_stop, self.renew = progress, should_stop, renew
         self.errors: list[str] = []
         self.planned: list[dict] = []
+        self.groups: dict[str, list[SheetRow]] = {}   # the candidate groups of the direction being sent, by key
         self.done = self.total = 0
         self.remaining = options.limit   # creates still allowed by --limit; None: no limit
 
@@ -100,12 +101,14 @@ class SyncRun:
                 if plan.candidates[direction]:
                     self._direction(direction, plan, tools)
         if self.options.dry_run:
+            self.planned.extend({"action": "error", "direction": f.direction.value, "key": f.key, "rows": f.rows,
+                                 "message": f.message} for f in plan.failures)
             self.planned.extend({"action": "write", "key": t.key, "cells": dict(t.cells)} for t in plan.targets)
-            return SyncReport(self.run_id, RunStatus.OK, plan.counts, None, self.planned)
+            return SyncReport(self.run_id, RunStatus.OK, plan.counts, None, self.planned, plan.failures)
         failpoints.hit("before_writeback")
         self._write_back(worksheet, table, plan)
         status = RunStatus.PARTIAL if self.errors else RunStatus.OK
-        return SyncReport(self.run_id, status, plan.counts, "; ".join(self.errors) or None)
+        return SyncReport(self.run_id, status, plan.counts, "; ".join(self.errors) or None, failures=plan.failures)
 
     def _check_columns(self, table: Table) -> None:
         # The invoice columns always: they carry the skip note of Bills when Bills are off.
@@ -121,7 +124,8 @@ class SyncRun:
         audit = self.s.audit()
         audits = {d: audit.load(d) for d in self.options.directions}
         return make_plan(rows, load_directions(qs.directions_file), audits, PlanSettings(
-            qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.options.backfill, self.options.directions))
+            qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.options.backfill, self.options.directions,
+            qs.customer_field))
 
     def _write_back(self, worksheet, table: Table, plan: Plan) -> None:
         result = write_back(worksheet, table, plan.targets)
@@ -135,7 +139,9 @@ class SyncRun:
         """Steps 5 to 8 for one direction: recover, map, intent, send, record."""
         counts = plan.counts.of(direction)
         groups = plan.candidates[direction]
+        self.groups = {g[0].get("invoice").strip(): g for g in groups}
         try:
+            self.s.qb.check_numbers_are_ours(direction)
             if plan.reconcile[direction] and not self.options.dry_run:
                 groups = self._reconcile(direction, plan, tools, groups)
             context = self._context(direction, tools.lookups, groups)
@@ -169,13 +175,10 @@ class SyncRun:
             key = group[0].get("invoice").strip()
             if isinstance(result, RowError):
                 failures.append({"row_key": key, "error": result.message, "row_fingerprint": fingerprint})
-                plan.targets.append(self._target(direction, key, fingerprint, failed_cells(direction, result.message)))
-                self.planned.append({"action": "error", "direction": direction.value, "key": key,
-                                     "rows": result.rows, "message": result.message})
+                self._fail(plan, direction, group, result.message, fingerprint)
             else:
                 fingerprints[key] = fingerprint
                 payloads.append(result)
-        plan.counts.of(direction).failed += len(failures)
         if self.remaining is not None:
             over = max(0, len(payloads) - self.remaining)
             plan.counts.of(direction).pending += over
@@ -194,44 +197,47 @@ class SyncRun:
             plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
                                              created_cells(direction, stored[payload.key])))
         for payload, message in outcome.failed:
-            plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
-                                             failed_cells(direction, message)))
+            self._fail(plan, direction, self.groups[payload.key], message, fingerprints[payload.key])
         counts = plan.counts.of(direction)
         counts.synced += len(outcome.created)
         counts.adopted += sum(1 for *_, adopted in outcome.created if adopted)
-        counts.failed += len(outcome.failed)
         counts.pending += len(outcome.unsent)
         if outcome.stopped:
             self.errors.append(f"{direction.value}s: {outcome.stopped}")
 
     def _reconcile(self, direction: Direction, plan: Plan, tools: _Tools, groups: list[list[SheetRow]]):
-        """Intents left `sending` by a run that died: adopt what QuickBooks has, send the rest again."""
-        pending = {a.row_key: a for a in plan.reconcile[direction]}
-        found = tools.sender.find_by_doc_number(direction, [a.doc_number or "" for a in pending.values()])
-        adopted = []
-        for key, intent in pending.items():
-            party = ((intent.payload or {}).get(direction.party_ref) or {}).get("value", "")
-            # Only ours when customer/vendor and total match; anything else is sent again, meets 6140 and
-            # fails naming the transaction that holds the number.
-            matches = [o for o in found.get(intent.doc_number or "", [])
-                       if same_transaction(direction, o, party, Decimal(intent.amount or "0"))]
-            if matches:
-                adopted.append(tools.sender.created_entry(direction, key, matches[0]))
-        if not adopted:
-            return groups
-        tools.audit.record_created(direction, adopted)
+        """Intents left `sending` by a run that died: the same rule as a lost answer. QuickBooks' transaction is
+        adopted when party and total match, a number held by another transaction fails the row naming it, and
+        only rows proven absent are sent again."""
+        intents = {a.row_key: a for a in plan.reconcile[direction]}
+        settled = tools.sender.settle(direction, [Expected.of_intent(direction, a) for a in intents.values()])
+        tools.audit.record_created(direction, [tools.sender.created_entry(direction, e.key, obj)
+                                               for e, obj in settled.found])
+        tools.audit.record_failed(direction, [{"row_key": e.key, "error": message,
+                                               "row_fingerprint": intents[e.key].row_fingerprint}
+                                              for e, message in settled.conflicts])
         stored = tools.audit.load(direction)
-        done = {a["row_key"] for a in adopted}
-        for key in done:
-            plan.targets.append(self._target(direction, key, stored[key].row_fingerprint,
-                                             created_cells(direction, stored[key])))
-        plan.counts.of(direction).synced += len(done)
-        plan.counts.of(direction).recovered += len(done)
+        for e, _ in settled.found:
+            plan.targets.append(self._target(direction, e.key, stored[e.key].row_fingerprint,
+                                             created_cells(direction, stored[e.key])))
+        for e, message in settled.conflicts:
+            self._fail(plan, direction, self.groups[e.key], message, stored[e.key].row_fingerprint)
+        counts = plan.counts.of(direction)
+        counts.synced += len(settled.found)
+        counts.recovered += len(settled.found)
+        done = {e.key for e, _ in settled.found} | {e.key for e, _ in settled.conflicts}
         self._advance(len(done))
         return [g for g in groups if g[0].get("invoice").strip() not in done]
 
     def _target(self, direction: Direction, key: str, fingerprint: str | None, cells: dict[str, str]):
         return result_target(direction, key, fingerprint, cells, self.s.qb.settings.group_by_invoice)
+
+    def _fail(self, plan: Plan, direction: Direction, group: list[SheetRow], message: str,
+              fingerprint: str | None) -> None:
+        qs = self.s.qb.settings
+        key = group[0].get("invoice").strip()
+        plan.add_failure(Failure.of_rows(direction, group, key, message, qs.customer_field), fingerprint,
+                         qs.group_by_invoice)
 
     def _context(self, direction: Direction, lookups: Lookups, groups: list[list[SheetRow]]) -> MappingContext:
         qs = self.s.qb.settings

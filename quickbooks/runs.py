@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from quickbooks.rules.counts import RunCounts
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.plan import Failure
 from quickbooks.rules.statuses import RunStatus
 from tracker.db import sync_runs
 
@@ -28,6 +29,7 @@ class RunRecord:
     rows_done: int
     counts: RunCounts = field(default_factory=RunCounts)
     error: str | None = None
+    failures: tuple[Failure, ...] = ()
 
 
 class RunLog:
@@ -45,11 +47,13 @@ class RunLog:
             connection.execute(update(sync_runs).where(sync_runs.c.id == run_id)
                                .values(rows_done=done, rows_total=total))
 
-    def finish(self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None = None) -> None:
+    def finish(self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None = None,
+               failures: Sequence[Failure] = ()) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
                 status=status.value, finished_at=self.clock(),
-                counts_json=json.dumps(counts.to_json(), sort_keys=True), error=error[:2000] if error else None))
+                counts_json=json.dumps(counts.to_json(), sort_keys=True), error=error[:2000] if error else None,
+                failures_json=json.dumps([f.to_json() for f in failures], ensure_ascii=False)))
 
     def record_busy(self, trigger: str, directions: Sequence[Direction], holder: str | None) -> int:
         """A run that could not start because another holds the lease (kept for the history)."""
@@ -67,4 +71,4 @@ def _record(row) -> RunRecord:
     directions = tuple(Direction(name) for name in row.directions.split(",") if name)
     return RunRecord(row.id, row.trigger, directions, RunStatus(row.status), row.started_at, row.finished_at,
                      row.rows_total, row.rows_done, RunCounts.from_json(json.loads(row.counts_json or "{}")),
-                     row.error)
+                     row.error, tuple(Failure.from_json(f) for f in json.loads(row.failures_json or "[]")))

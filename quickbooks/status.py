@@ -32,6 +32,8 @@ class ConnectionView:
     refresh_expires: str = ""
     problem: str | None = None
     reconnect_soon: bool = False
+    numbers: str = ""              # whether QuickBooks takes the sheet's numbers, in words
+    numbers_off: bool = False      # a direction QuickBooks numbers itself: that direction cannot sync
 
 
 @dataclass(frozen=True)
@@ -60,26 +62,49 @@ def connection_view(qb: QuickBooks, now: float | None = None) -> ConnectionView:
         return ConnectionView(qb.environment_label, False)
     return ConnectionView(qb.environment_label, True, info.company_name, info.realm_id,
                           shown_utc(info.access_expires_at), shown_utc(info.refresh_expires_at),
-                          info.needs_reconnect(now), info.reconnect_soon(now))
+                          info.needs_reconnect(now), info.reconnect_soon(now), *_numbers(info.custom_numbers))
+
+
+def _numbers(custom: dict[str, bool] | None) -> tuple[str, bool]:
+    if custom is None:
+        return "Custom transaction numbers: not read yet (read before the first sync).", False
+    shown = ", ".join(f"{d.label.lower()} {'on' if custom.get(d.value, True) else 'OFF'}" for d in Direction)
+    off = not all(custom.get(d.value, True) for d in Direction)
+    note = (" A direction with custom numbers off cannot sync: QuickBooks would number it itself. Duplicate numbers "
+            "may or may not be refused (it depends on the company); the sync looks every number up itself.")
+    return f"Custom transaction numbers: {shown}." + (note if off else ""), off
+
+
+def _completed(runs: list[RunRecord]) -> list[RunRecord]:
+    """Runs that went through the whole sheet (a failed run stopped before counting anything)."""
+    return [r for r in runs if r.status in (RunStatus.OK, RunStatus.PARTIAL)]
+
+
+def last_run_of(runs: list[RunRecord], direction: Direction) -> RunRecord | None:
+    """The newest completed run that synced `direction`: its counts and failures are the direction's state."""
+    return next((r for r in _completed(runs) if direction in r.directions), None)
 
 
 def direction_summary(sync: SyncService, runs: list[RunRecord]) -> dict[Direction, DirectionStatus]:
-    """Counts per direction: synced/failed/sending from the audit, pending/skipped/awaiting from the last run."""
-    finished = [r for r in runs if r.status.finished]
-    latest = finished[0] if finished else None   # any run counts rows of both directions (e.g. skipped Bills)
+    """The one definition of each count, shared by the admin page and `status`:
+
+    synced and sending come from the audit (every transaction the sync created, every unanswered intent);
+    pending, failed and awaiting writeback from the newest completed run of the direction (every run counts every
+    failed row again, so this is the sheet's state as of that run); skipped from the newest completed run of any
+    direction (Bills are skipped by invoice runs while they are off).
+    """
+    latest = next(iter(_completed(runs)), None)
     summary = {}
     for direction in Direction:
         states = sync.audit().state_counts(direction)
-        mine = [r for r in finished if direction in r.directions]
-        last = mine[0] if mine else None
-        last_ok = next((r for r in mine if r.status is RunStatus.OK), None)
-        counts = latest.counts.of(direction) if latest else None
-        # Rows failed without reaching the audit (blank number, unknown inv_from, duplicates) in the last run.
-        local_failures = max((counts.failed if counts else 0) - states[AuditState.FAILED], 0)
+        mine = last_run_of(runs, direction)
+        counts = mine.counts.of(direction) if mine else None
+        last = next((r for r in runs if r.status.finished and direction in r.directions), None)
+        last_ok = next((r for r in runs if r.status is RunStatus.OK and direction in r.directions), None)
         summary[direction] = DirectionStatus(
             direction, pending=counts.pending if counts else 0, synced=states[AuditState.CREATED],
-            failed=states[AuditState.FAILED] + local_failures, skipped=counts.skipped if counts else 0,
-            awaiting_writeback=latest.counts.writeback.awaiting if latest else 0, sending=states[AuditState.SENDING],
+            failed=counts.failed if counts else 0, skipped=latest.counts.of(direction).skipped if latest else 0,
+            awaiting_writeback=mine.counts.writeback.awaiting if mine else 0, sending=states[AuditState.SENDING],
             last_run=_describe(last), last_success=shown_utc(last_ok.finished_at) if last_ok else "never")
     return summary
 
@@ -90,14 +115,16 @@ def _describe(run: RunRecord | None) -> str:
     return f"{shown_utc(run.started_at)}: {run.status}" + (f" ({run.error})" if run.error else "")
 
 
-def failed_rows(sync: SyncService, limit: int = 100) -> list[dict]:
+def failed_rows(runs: list[RunRecord], limit: int = 100) -> list[dict]:
+    """Every row the newest completed run of each direction failed, with its reason (the count's own rows)."""
     rows = []
     for direction in Direction:
-        for audit in sync.audit().latest(direction, AuditState.FAILED, limit):
-            rows.append({"direction": direction.value, "invoice": audit.row_key, "client": audit.party_name or "",
-                         "amount": audit.amount or "", "error": audit.error or "", "when": shown_utc(audit.updated_at),
-                         "link": audit.qb_url or ""})
-    return sorted(rows, key=lambda r: r["when"], reverse=True)[:limit]
+        run = last_run_of(runs, direction)
+        for failure in (f for f in (run.failures if run else ()) if f.direction is direction):
+            rows.append({"direction": direction.value, "invoice": failure.key or "(blank)",
+                         "rows": ", ".join(map(str, failure.rows)), "client": failure.party, "amount": failure.amount,
+                         "error": failure.message, "when": shown_utc(run.started_at)})
+    return rows[:limit]
 
 
 def recent_invoices(sync: SyncService, limit: int = 10) -> list[dict]:
@@ -133,7 +160,8 @@ def report_lines(sync: SyncService, now: float | None = None) -> tuple[list[str]
         return lines, False
     lines += [f"QuickBooks ({conn.environment}): company {conn.company or '?'} (realm {conn.realm_id})",
               f"  connected {shown_utc(info.connected_at, False)}, tokens refreshed {shown_utc(info.refreshed_at, False)}",
-              f"  access token valid until {conn.access_expires}; refresh token until {conn.refresh_expires}"]
+              f"  access token valid until {conn.access_expires}; refresh token until {conn.refresh_expires}",
+              f"  {conn.numbers}"]
     if conn.problem:
         lines.append(f"  RECONNECT NEEDED: {conn.problem}")
     elif conn.reconnect_soon:

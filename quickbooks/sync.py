@@ -128,7 +128,7 @@ class SyncService:
         finally:
             release(self.engine, SYNC_LEASE, holder)
         if run_id is not None:
-            self.runs.finish(run_id, report.status, report.counts, report.error)
+            self.runs.finish(run_id, report.status, report.counts, report.error, report.failures)
         log.info("Sync run %s (%s%s) %s: %s%s", run_id or "-", trigger, ", dry run" if dry_run else "", report.status,
                  report.counts.summary(), f"; {report.error}" if report.error else "")
         return report

@@ -58,6 +58,8 @@ qb_tokens = Table(
     Column("refreshed_at", Float, nullable=False),
     Column("company_name", String(300), nullable=False, server_default=""),
     Column("reconnect_reason", String(500), nullable=True),
+    # JSON {"invoice": true, "bill": false}: whether QuickBooks takes our DocNumbers; null until read
+    Column("custom_numbers", String(100), nullable=True),
 )
 
 
@@ -107,6 +109,7 @@ sync_runs = Table(
     Column("rows_total", Integer, nullable=False, server_default="0"),
     Column("rows_done", Integer, nullable=False, server_default="0"),
     Column("counts_json", Text, nullable=False, server_default="{}"),
+    Column("failures_json", Text, nullable=False, server_default="[]"),
     Column("error", Text, nullable=True),
 )
 

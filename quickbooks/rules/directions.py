@@ -41,6 +41,9 @@ class _Facts:
     audit_table: str
     columns: Columns
     job_id: str            # the scheduler job that syncs this direction
+    numbers_per_party: bool  # whose numbering a DocNumber belongs to: the firm's (invoices) or each vendor's (bills)
+    custom_numbers_pref: tuple[str, str]  # where Preferences says whether QuickBooks takes our DocNumbers
+    settings_page: str     # where a person turns that on in QuickBooks
     blank_party: str       # what to type when the party cell is blank
     unknown_party_fix: str  # what to do when QuickBooks lacks the party
 
@@ -81,11 +84,13 @@ _FACTS = {
     Direction.INVOICE: _Facts(
         "Invoice", "customer", "CustomerRef", "qb_invoice_audit",
         Columns("qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_error", "qb_synced_at"), "qb_sync_invoices",
+        False, ("SalesFormsPrefs", "CustomTxnNumbers"), "Account and settings > Sales",
         "customer's name as it appears in QuickBooks",
         "add it to config/qb_customers.json, the qb_customers tab, or QuickBooks"),
     Direction.BILL: _Facts(
         "Bill", "vendor", "VendorRef", "qb_bill_audit",
-        Columns("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error"), "qb_sync_bills",
+        Columns("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error"), "qb_sync_bills", True,
+        ("VendorAndPurchasesPrefs", "UseCustomTxnNumbers"), "Account and settings > Expenses",
         "name of who issued the invoice",
         "add it in QuickBooks (Expenses > Vendors) or map it to an existing vendor in config/qb_customers.json"),
 }

@@ -227,8 +227,15 @@ def _one_group(rows: Sequence[SheetRow]) -> tuple[list[SheetRow], str]:
 
 
 def _key_problems(key: str, doc_number: str, prefix: str) -> list[str]:
+    """The number is the row's identity in QuickBooks: after an unanswered create it is looked up by a query, so it
+    must be text a QuickBooks query can hold (Intuit's parser refuses non-ASCII and control characters)."""
     if not key:
         return ["invoice is blank: every row needs an invoice number"]
+    odd = sorted({ch for ch in key if not ch.isascii() or not ch.isprintable()})
+    if odd:
+        shown = ", ".join(repr(ch) if not ch.isprintable() else f"'{ch}'" for ch in odd)
+        return [f"Invoice number {key!r} contains {shown}: QuickBooks cannot search for such a number, so it could "
+                "not be checked for duplicates; use letters, digits, spaces and - / . only"]
     if len(doc_number) > MAX_DOC_NUMBER:
         with_prefix = f" (including the prefix '{prefix}')" if prefix else ""
         return [f"Invoice number '{doc_number}' is {len(doc_number)} characters; QuickBooks allows "

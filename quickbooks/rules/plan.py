@@ -18,7 +18,7 @@ from quickbooks.rules.placement import Target, created_cells, failed_cells, resu
 from quickbooks.rules.records import AuditRow
 from quickbooks.rules.statuses import AuditState, RowStatus
 
-__all__ = ["PlanSettings", "Plan", "make_plan", "BILLS_OFF_NOTE"]
+__all__ = ["PlanSettings", "Plan", "Failure", "make_plan", "BILLS_OFF_NOTE"]
 
 BILLS_OFF_NOTE = ("Skipped: Bills are off (QB_SYNC_MODE=invoice_only). Creating Bills needs QuickBooks Online "
                   "Essentials or Plus and QB_SYNC_MODE=dual with QB_ENABLE_BILLS=true")
@@ -32,6 +32,35 @@ class PlanSettings:
     group_by_invoice: bool
     backfill: bool = False
     directions: tuple[Direction, ...] = tuple(Direction)
+    customer_field: str = "to_client"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A row that failed in a run, as every view shows it (sheet, admin page, preview, `status`)."""
+
+    direction: Direction
+    key: str
+    rows: tuple[int, ...]
+    message: str
+    party: str = ""    # the customer or vendor as the sheet names it
+    amount: str = ""   # inv_dollars as typed
+
+    @classmethod
+    def of_rows(cls, direction: Direction, rows: Sequence[SheetRow], key: str, message: str,
+                customer_field: str = "to_client") -> "Failure":
+        column = customer_field if direction is Direction.INVOICE else "inv_from"
+        return cls(direction, key, tuple(r.row for r in rows), message, rows[0].get(column).strip(),
+                   rows[0].get("inv_dollars").strip())
+
+    def to_json(self) -> dict:
+        return {"direction": self.direction.value, "key": self.key, "rows": list(self.rows),
+                "message": self.message, "party": self.party, "amount": self.amount}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Failure":
+        return cls(Direction(data["direction"]), data["key"], tuple(data.get("rows", ())), data["message"],
+                   data.get("party", ""), data.get("amount", ""))
 
 
 @dataclass
@@ -42,31 +71,43 @@ class Plan:
     reconcile: dict[Direction, list[AuditRow]] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     counts: RunCounts = field(default_factory=RunCounts)
+    failures: list[Failure] = field(default_factory=list)
 
-    def fail(self, direction: Direction, row: SheetRow, key: str, message: str) -> None:
+    def add_failure(self, failure: Failure, fingerprint: str | None, grouped: bool = False) -> None:
+        """The one place a row fails: its cells in the sheet, the count, and the list every view shows."""
+        cells = failed_cells(failure.direction, failure.message)
+        self.targets.append(result_target(failure.direction, failure.key, fingerprint, cells, grouped))
+        self.counts.of(failure.direction).failed += 1
+        self.failures.append(failure)
+
+    def fail(self, direction: Direction, row: SheetRow, key: str, message: str, customer_field: str) -> None:
         """A problem found without QuickBooks: the row shows it, the audit never hears of it."""
-        self.targets.append(Target(key, row_fingerprint([row.values]), failed_cells(direction, message), shared=True))
-        self.counts.of(direction).failed += 1
+        self.add_failure(Failure.of_rows(direction, [row], key, message, customer_field),
+                         row_fingerprint([row.values]))
 
 
 def make_plan(rows: Sequence[SheetRow], directions: DirectionMap, audits: Audits, settings: PlanSettings) -> Plan:
     plan = Plan(candidates={d: [] for d in settings.directions}, reconcile={d: [] for d in settings.directions})
     ready: dict[Direction, list[SheetRow]] = {d: [] for d in settings.directions}
+    by_key: dict[str, list[SheetRow]] = {}
     for row in rows:
-        direction = _place_row(plan, row, directions, audits, settings)
+        by_key.setdefault(row.get("invoice").strip(), []).append(row)
+    for row in rows:
+        direction = _place_row(plan, row, directions, audits, settings, by_key)
         if direction is not None:
             ready[direction].append(row)
     for direction, candidates in ready.items():
         groups, duplicates = group_rows(candidates, settings.group_by_invoice)
         for error in duplicates:
-            plan.fail(direction, next(r for r in candidates if r.row == error.rows[0]), error.key, error.message)
+            row = next(r for r in candidates if r.row == error.rows[0])
+            plan.fail(direction, row, error.key, error.message, settings.customer_field)
         for group in groups:
-            _plan_group(plan, direction, group, audits.get(direction, {}), settings.group_by_invoice)
+            _plan_group(plan, direction, group, audits.get(direction, {}), settings)
     return plan
 
 
-def _place_row(plan: Plan, row: SheetRow, directions: DirectionMap, audits: Audits,
-               settings: PlanSettings) -> Direction | None:
+def _place_row(plan: Plan, row: SheetRow, directions: DirectionMap, audits: Audits, settings: PlanSettings,
+               by_key: Mapping[str, list[SheetRow]]) -> Direction | None:
     """Settle what can be settled from the row alone; return its direction when it is a candidate to send."""
     key = row.get("invoice").strip()
     status = row.get("status").strip().casefold()
@@ -74,7 +115,8 @@ def _place_row(plan: Plan, row: SheetRow, directions: DirectionMap, audits: Audi
     direction = directions.direction_of(row.get("inv_from"))
     if direction is None:
         if wanted:
-            plan.fail(Direction.INVOICE, row, key, _unknown_inv_from(row.get("inv_from").strip()))
+            plan.fail(Direction.INVOICE, row, key, _unknown_inv_from(row.get("inv_from").strip()),
+                      settings.customer_field)
         return None
     if direction is Direction.BILL and not settings.bills_enabled:
         if wanted and Direction.INVOICE in settings.directions:
@@ -86,21 +128,28 @@ def _place_row(plan: Plan, row: SheetRow, directions: DirectionMap, audits: Audi
     if direction not in settings.directions:
         return None
     audit = audits.get(direction, {}).get(key) if key else None
+    has_id = bool(row.get(direction.columns.id).strip())
     if audit is not None and audit.state is AuditState.CREATED:
+        if wanted and not has_id and not settings.group_by_invoice and audit.row_fingerprint != row_fingerprint(
+                [row.values]):
+            holder = next((r.row for r in by_key.get(key, ()) if r is not row and (
+                r.get(direction.columns.id).strip() or row_fingerprint([r.values]) == audit.row_fingerprint)), None)
+            plan.fail(direction, row, key, _reused_number(direction, key, audit, holder), settings.customer_field)
+            return None
         fingerprint = None if settings.group_by_invoice else audit.row_fingerprint
         plan.targets.append(Target(key, fingerprint, created_cells(direction, audit)))
         plan.counts.of(direction).already_synced += 1
         return None
-    if not wanted or row.get(direction.columns.id).strip():
+    if not wanted or has_id:
         return None  # not ready, or given a QuickBooks id by someone else: leave it alone
     if not key:
-        plan.fail(direction, row, key, "invoice is blank: every row needs an invoice number")
+        plan.fail(direction, row, key, "invoice is blank: every row needs an invoice number", settings.customer_field)
         return None
     return direction
 
 
 def _plan_group(plan: Plan, direction: Direction, group: list[SheetRow], audits: Mapping[str, AuditRow],
-                grouped: bool) -> None:
+                settings: PlanSettings) -> None:
     key = group[0].get("invoice").strip()
     fingerprint = row_fingerprint([r.values for r in group])
     audit = audits.get(key)
@@ -111,11 +160,18 @@ def _plan_group(plan: Plan, direction: Direction, group: list[SheetRow], audits:
     elif (audit is not None and audit.state is AuditState.FAILED and shown == RowStatus.FAILED
           and audit.row_fingerprint == fingerprint):
         # Failed before and unchanged: keep its message, don't send again (an edit or a reset retries it).
-        plan.targets.append(result_target(direction, key, fingerprint, failed_cells(direction, audit.error or ""),
-                                          grouped))
-        plan.counts.of(direction).failed += 1
+        failure = Failure.of_rows(direction, group, key, audit.error or "", settings.customer_field)
+        plan.add_failure(failure, fingerprint, settings.group_by_invoice)
     else:
         plan.candidates[direction].append(group)
+
+
+def _reused_number(direction: Direction, key: str, audit: AuditRow, holder: int | None) -> str:
+    """A ready row whose number already belongs to a transaction created from another row's content."""
+    where = f"row {holder}" if holder else "a row that is no longer in the sheet"
+    return (f"Invoice number '{key}' is already used by {where}: QuickBooks {direction.value} Id {audit.qb_id} for "
+            f"'{audit.party_name or '?'}' (${audit.amount or '?'}). Give this row its own number (if this is the "
+            f"synced row edited, put its QuickBooks id back in {direction.columns.id})")
 
 
 def _unknown_inv_from(inv_from: str) -> str:

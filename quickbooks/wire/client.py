@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from urllib3.exceptions import NewConnectionError
 
-from quickbooks.errors import (ApiFault, FaultDetail, FeatureNotAvailable, NotAuthorized, ReconnectNeeded,
-                               RetriableAPIError, SyncError)
+from quickbooks.errors import (ApiFault, FaultDetail, FeatureNotAvailable, NotAuthorized, OutcomeUnknown,
+                               ReconnectNeeded, RetriableAPIError, SyncError)
 from quickbooks.settings import QbSettings
 from quickbooks.wire.tokens import TokenManager
 
@@ -107,18 +108,27 @@ class QboClient:
 
     def request(self, method: str, path: str, *, params: dict | None = None, body: bytes | None = None,
                 content_type: str = "application/json", accept: str = "application/json",
-                request_id: str | None = None, is_batch: bool = False) -> requests.Response:
-        """Send with pacing, auth, timeout and retries; return a 2xx response or raise a `SyncError`."""
+                request_id: str | None = None, is_batch: bool = False, idempotent: bool = True) -> requests.Response:
+        """Send with pacing, auth, timeout and retries; return a 2xx response or raise a `SyncError`.
+
+        A request that is not idempotent (a create) is retried only when QuickBooks surely did not act on it
+        (429, connection refused); otherwise it raises `OutcomeUnknown` for the caller to look up."""
         params = {**(params or {}), "minorversion": str(self.settings.minor_version)}
         if request_id:
             params["requestid"] = request_id
-        retrying = Retrying(retry=retry_if_exception_type(RetriableAPIError), reraise=True,
+        retrying = Retrying(retry=retry_if_exception(lambda exc: isinstance(exc, RetriableAPIError) and (
+                                idempotent or not exc.maybe_processed)), reraise=True,
                             stop=stop_after_attempt(self.settings.max_attempts),
                             wait=wait_random_exponential(multiplier=0.5, max=self.settings.backoff_max_seconds),
                             before_sleep=lambda state: log.warning(
                                 "QuickBooks %s %s: %s; retry %d of %d", method, path.split("?")[0],
                                 state.outcome.exception(), state.attempt_number, self.settings.max_attempts - 1))
-        return retrying(self._send_with_auth, method, path, params, body, content_type, accept, is_batch)
+        try:
+            return retrying(self._send_with_auth, method, path, params, body, content_type, accept, is_batch)
+        except RetriableAPIError as exc:
+            if idempotent or not exc.maybe_processed or isinstance(exc, OutcomeUnknown):
+                raise
+            raise OutcomeUnknown(f"{exc}; QuickBooks may or may not have acted on it", exc.status) from exc
 
     def _send_with_auth(self, method, path, params, body, content_type, accept, is_batch) -> requests.Response:
         tokens = self.tokens.current()
@@ -142,15 +152,25 @@ class QboClient:
             try:
                 return self.http.request(method, url, params=params, data=body, headers=headers,
                                          timeout=self.settings.timeout_seconds)
+            except requests.ConnectionError as exc:  # ConnectTimeout included: it is both
+                if _never_sent(exc):
+                    raise RetriableAPIError("QuickBooks could not be reached (no connection)") from exc
+                raise RetriableAPIError("QuickBooks dropped the connection before answering",
+                                        maybe_processed=True) from exc
             except requests.Timeout as exc:
-                raise RetriableAPIError(f"QuickBooks did not answer within {self.settings.timeout_seconds:g} s") from exc
-            except requests.ConnectionError as exc:
-                raise RetriableAPIError("QuickBooks could not be reached (connection failed or dropped)") from exc
+                raise RetriableAPIError(f"QuickBooks did not answer within {self.settings.timeout_seconds:g} s",
+                                        maybe_processed=True) from exc
 
-    def get_json(self, method: str, path: str, payload: dict | None = None, **kwargs) -> dict:
+    def get_json(self, method: str, path: str, payload: dict | None = None, idempotent: bool = True,
+                 **kwargs) -> dict:
         body = json.dumps(payload).encode() if payload is not None else None
-        response = self.request(method, path, body=body, **kwargs)
-        data = _json(response)
+        response = self.request(method, path, body=body, idempotent=idempotent, **kwargs)
+        try:
+            data = _json(response)
+        except RetriableAPIError as exc:   # a 2xx we cannot read: the create may have happened
+            if idempotent:
+                raise
+            raise OutcomeUnknown(str(exc), exc.status) from exc
         if "Fault" in data:
             raise classify_fault(data["Fault"], response.status_code)
         return data
@@ -158,7 +178,7 @@ class QboClient:
     # ------------------------------------------------------------------ API
 
     def create(self, entity: str, payload: dict, request_id: str | None = None) -> dict:
-        return self.get_json("POST", entity.lower(), payload, request_id=request_id)[entity]
+        return self.get_json("POST", entity.lower(), payload, request_id=request_id, idempotent=False)[entity]
 
     def read(self, entity: str, entity_id: str) -> dict:
         return self.get_json("GET", f"{entity.lower()}/{entity_id}")[entity]
@@ -166,6 +186,10 @@ class QboClient:
     def company_info(self) -> dict:
         realm = self.tokens.current().realm_id
         return self.get_json("GET", f"companyinfo/{realm}")["CompanyInfo"]
+
+    def preferences(self) -> dict:
+        """The company's Preferences (custom transaction numbers, among others)."""
+        return self.get_json("GET", "preferences")["Preferences"]
 
     def invoice_pdf(self, invoice_id: str) -> bytes:
         return self.request("GET", f"invoice/{invoice_id}/pdf", accept="application/pdf").content
@@ -193,7 +217,9 @@ class QboClient:
         An item QuickBooks did not answer gets an `ApiFault` saying so."""
         if not 0 < len(items) <= MAX_BATCH_ITEMS:
             raise ValueError(f"a batch holds 1 to {MAX_BATCH_ITEMS} items, got {len(items)}")
-        data = self.get_json("POST", "batch", {"BatchItemRequest": items}, request_id=request_id, is_batch=True)
+        writes = any("operation" in item for item in items)
+        data = self.get_json("POST", "batch", {"BatchItemRequest": items}, request_id=request_id, is_batch=True,
+                             idempotent=not writes)
         raw = {str(a.get("bId")): a for a in data.get("BatchItemResponse", [])}
         answers = {}
         for item in items:
@@ -205,6 +231,14 @@ class QboClient:
                 fault = answer.get("Fault") or {"Error": [{"Message": "no answer for this item"}]}
                 answers[bid] = BatchAnswer(bid, error=classify_fault(fault, None))
         return answers
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the request surely never reached QuickBooks (no connection was made), so resending is safe."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _json(response: requests.Response) -> dict:
@@ -234,7 +268,7 @@ def _check(response: requests.Response) -> requests.Response:
     if status == 429 or "ThrottleExceeded" in response.text[:2000]:
         raise RetriableAPIError("QuickBooks is throttling requests (HTTP 429)", status=status)
     if status >= 500:
-        raise RetriableAPIError(f"QuickBooks had a server error (HTTP {status})", status=status)
+        raise RetriableAPIError(f"QuickBooks had a server error (HTTP {status})", status=status, maybe_processed=True)
     if status == 403:
         raise NotAuthorized(f"QuickBooks refused access ({_short_fault(response)}): the app's keys (QB_ENV) and the "
                             "connected company do not match, or the app lost its permission; connect again")

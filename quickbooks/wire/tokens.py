@@ -58,6 +58,7 @@ class ConnectionInfo:
     access_expires_at: float
     refresh_expires_at: float
     reconnect_reason: str | None
+    custom_numbers: dict[str, bool] | None = None   # per direction: does QuickBooks take our DocNumbers?
 
     def needs_reconnect(self, now: float) -> str | None:
         if self.reconnect_reason:
@@ -115,11 +116,17 @@ class TokenStore:
         if row is None:
             return None
         return ConnectionInfo(row.realm_id, row.environment, row.company_name, row.connected_at, row.refreshed_at,
-                              row.access_expires_at, row.refresh_expires_at, row.reconnect_reason)
+                              row.access_expires_at, row.refresh_expires_at, row.reconnect_reason,
+                              json.loads(row.custom_numbers) if row.custom_numbers else None)
 
     def set_company_name(self, name: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(qb_tokens).values(company_name=name))
+
+    def set_custom_numbers(self, custom_numbers: dict[str, bool]) -> None:
+        """The company's custom-transaction-number preferences (kept until the next connect)."""
+        with self.engine.begin() as connection:
+            connection.execute(update(qb_tokens).values(custom_numbers=json.dumps(custom_numbers, sort_keys=True)))
 
     def mark_dead(self, reason: str) -> None:
         """Keep the row (for the admin page) but never use its tokens again."""

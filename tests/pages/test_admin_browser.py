@@ -56,6 +56,7 @@ def test_anonymous_requests_are_refused(dash_duo, admin_app, method, path, body)
 
 
 def _login(dash_duo):
+    dash_duo.driver.set_window_size(1400, 1000)   # a desktop; the default window is a small 780 x 440
     dash_duo.driver.get(dash_duo.server_url + "/login?next=/admin")
     dash_duo.driver.find_element(By.ID, "username").send_keys("admin")
     dash_duo.driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
@@ -121,7 +122,8 @@ def test_preview_lists_what_would_be_sent_and_changes_nothing(dash_duo, admin_ap
     dash_duo.start_server(admin_app)
     _login(dash_duo)
     dash_duo.wait_for_element("#admin-preview-btn", timeout=20).click()
-    dash_duo.wait_for_contains_text("#admin-preview-summary", "2 to create, 1 with problems; nothing was changed",
-                                    timeout=30)
+    dash_duo.wait_for_contains_text("#admin-preview-summary",
+                                    "2 to create, 1 with problems, 0 skipped; nothing was changed", timeout=30)
     assert "ADM-2" in dash_duo.find_element("#admin-preview-table").text
+    assert "Customer 'Nobody Inc' is not in QuickBooks" in dash_duo.find_element("#admin-preview-problems").text
     assert sync.settings.local_sheet_path.read_bytes() == before

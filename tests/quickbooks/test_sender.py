@@ -2,7 +2,8 @@
 
 Proves the exactly-once bookkeeping around a batch: what QuickBooks created or refused (with its reason) is in
 the outcome and in the audit; a duplicate DocNumber is adopted only when it is the same transaction; a lost
-answer leaves the intents `sending` for the next run to look up; a stop request leaves the rest unsent.
+answer is looked up before anything is sent again (adopted, or sent once more when proven absent), and
+stays `sending` for the next run when even the lookup gets no answer; a stop request leaves the rest unsent.
 Payloads come from `map_rows`, with the customers the emulator really has.
 """
 
@@ -106,14 +107,37 @@ def test_a_duplicate_number(make_sender, connected, context, audit, qbo_emulator
         assert states(audit) == {"ACD-1": "failed"}
 
 
-def test_a_lost_answer_leaves_the_intents_sending(make_sender, context, audit, qbo_emulator):
-    qbo_emulator.inject("drop_after_commit", count=100, match="batch")
+def test_a_lost_answer_is_looked_up_and_adopted_not_sent_again(make_sender, context, audit, qbo_emulator):
+    qbo_emulator.inject("drop_after_commit", count=1, match="batch")
+    payloads = [payload(context, "ACD-1"), payload(context, "ACD-2", 3)]
+    outcome = make_sender().send(INV, payloads, {})
+
+    assert [(p.key, looked_up) for p, _, looked_up in outcome.created] == [("ACD-1", True), ("ACD-2", True)]
+    assert outcome.unsent == [] and outcome.stopped is None
+    assert states(audit) == {"ACD-1": "created", "ACD-2": "created"}
+    assert qbo_emulator.docnumber_counts("Invoice") == {"ACD-1": 1, "ACD-2": 1}
+    assert qbo_emulator.stats()["batch"] == 1, "the batch was not sent again"
+
+
+def test_a_lost_answer_that_proves_absent_is_sent_again_once(make_sender, context, audit, qbo_emulator):
+    qbo_emulator.inject("503", count=1, match="batch")   # refused before it was performed: nothing was created
+    payloads = [payload(context, "ACD-1"), payload(context, "ACD-2", 3)]
+    outcome = make_sender().send(INV, payloads, {})
+
+    assert [(p.key, looked_up) for p, _, looked_up in outcome.created] == [("ACD-1", False), ("ACD-2", False)]
+    assert qbo_emulator.docnumber_counts("Invoice") == {"ACD-1": 1, "ACD-2": 1}
+    assert {row.attempts for row in audit.load(INV).values()} == {2}, "a second attempt, with a new request id"
+
+
+def test_when_the_lookup_fails_too_the_intents_stay_sending(make_sender, context, audit, qbo_emulator):
+    qbo_emulator.inject("drop_after_commit", count=1, match="batch")
+    qbo_emulator.inject("503", count=100, match="query")
     payloads = [payload(context, "ACD-1"), payload(context, "ACD-2", 3)]
     outcome = make_sender().send(INV, payloads, {})
 
     assert outcome.created == outcome.failed == []
     assert outcome.unsent == payloads
-    assert "stay 'sending'" in outcome.stopped and "looked up by DocNumber" in outcome.stopped
+    assert "stay 'sending'" in outcome.stopped and "looked up by number" in outcome.stopped
     assert states(audit) == {"ACD-1": "sending", "ACD-2": "sending"}
     assert sorted(qbo_emulator.docnumber_counts("Invoice")) == ["ACD-1", "ACD-2"], "QuickBooks did commit them"
 

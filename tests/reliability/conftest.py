@@ -26,13 +26,27 @@ from tests.builders import sheet_row, table
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = ["Globex LLC", "Initech", "O'Brien & Sons", "Zoë Café Ltd", "Acme Corp"]
+VENDORS = ["Accelebrate", "BHanalytics"]
+DUAL_MODE = {"QB_SYNC_MODE": "dual", "QB_ENABLE_BILLS": "true", "QB_DEFAULT_EXPENSE_ACCOUNT": "7"}
+
+# Intuit's variations (docs/reference/quickbooks-api.md): requestid replayed, ignored or refused with 6000, and
+# duplicate numbers refused (6140) or accepted. Correctness must not depend on any of them.
+REQUESTID_MODES = ("replay", "ignore", "reject")
+DUPLICATE_CHECKS = {"on": {"invoice_duplicates": "refuse", "bill_duplicates": "company"},
+                    "off": {"invoice_duplicates": "allow", "bill_duplicates": "allow"}}
+MODES = [pytest.param({"requestid_mode": requestid, **checks}, id=f"requestid-{requestid}-duplicates-{name}")
+         for requestid in REQUESTID_MODES for name, checks in DUPLICATE_CHECKS.items()]
 
 
-def ready_rows(n: int, prefix: str = "R") -> list[list[str]]:
-    return table(*(sheet_row(f"{prefix}-{i:04d}", to_client=CUSTOMERS[i % len(CUSTOMERS)],
-                             inv_dollars=f"{100 + i}.{i % 100:02d}", task_descr="Consulting", end_client="",
-                             job_name="")
-                   for i in range(n)))
+def ready_rows(n: int, prefix: str = "R", bill_every: int = 0) -> list[list[str]]:
+    """`n` ready rows; with `bill_every`, every such row is a vendor's bill to ACD (money out) instead."""
+    def row(i: int) -> list[str]:
+        if bill_every and i % bill_every == 0:
+            return sheet_row(f"B{prefix}-{i:04d}", inv_from=VENDORS[i % 2], to_client="ACD",
+                             inv_dollars=f"{50 + i}.{i % 100:02d}", task_descr="Training", end_client="", job_name="")
+        return sheet_row(f"{prefix}-{i:04d}", to_client=CUSTOMERS[i % len(CUSTOMERS)],
+                         inv_dollars=f"{100 + i}.{i % 100:02d}", task_descr="Consulting", end_client="", job_name="")
+    return table(*(row(i) for i in range(n)))
 
 
 @dataclass
@@ -61,26 +75,36 @@ class World:
         rows = acd.open_sheet(self.settings).worksheet(self.settings.inv_worksheet).read_all()
         return {r[0]: dict(zip(rows[0], r)) for r in rows[1:] if r[0]}
 
+    def created_count(self) -> int:
+        return len(self.emulator.created("Invoice")) + len(self.emulator.created("Bill"))
+
     def run_until_quiet(self, max_runs: int = 4) -> None:
         """Run in-process until a run creates nothing new (at most `max_runs`)."""
         service = self.service()
         for _ in range(max_runs):
-            before = len(self.emulator.created("Invoice"))
+            before = self.created_count()
             report = service.run("cli")
-            if report.ok and len(self.emulator.created("Invoice")) == before:
+            if report.ok and self.created_count() == before:
                 return
         raise AssertionError(f"still busy after {max_runs} runs: {report.status} {report.error}")
 
     def assert_each_row_exactly_once(self) -> None:
-        counts = self.emulator.docnumber_counts("Invoice")
-        duplicated = {k: n for k, n in counts.items() if n != 1}
-        assert duplicated == {}, f"created more than once: {duplicated}"
-        assert sorted(counts) == sorted(self.keys), "a ready row has no QuickBooks invoice"
-        created = {i["DocNumber"]: i["Id"] for i in self.emulator.created("Invoice")}
+        """Every ready row exists once in QuickBooks (Invoice or Bill) and its sheet row carries that transaction's
+        own id and link, marked synced: no duplicate, no row lost, no row failed that QuickBooks holds."""
         sheet = self.sheet()
-        wrong = [k for k in self.keys if sheet[k]["qb_invoice_id"] != created[k]
-                 or f"txnId={created[k]}&" not in sheet[k]["qb_invoice_url"] or sheet[k]["qb_sync_status"] != "synced"]
-        assert wrong == [], f"sheet rows without their own id/link: {wrong[:5]}"
+        for entity, id_column, status_column in (("Invoice", "qb_invoice_id", "qb_sync_status"),
+                                                 ("Bill", "qb_bill_id", "qb_bill_status")):
+            keys = sorted(k for k in self.keys if k.startswith("B") == (entity == "Bill"))
+            counts = self.emulator.docnumber_counts(entity)
+            duplicated = {k: n for k, n in counts.items() if n != 1}
+            assert duplicated == {}, f"{entity}s created more than once: {duplicated}"
+            assert sorted(counts) == keys, f"a ready row has no QuickBooks {entity}"
+            created = {i["DocNumber"]: i["Id"] for i in self.emulator.created(entity)}
+            link = "qb_invoice_url" if entity == "Invoice" else "qb_bill_url"
+            wrong = [(k, sheet[k][status_column], sheet[k].get("qb_error") or sheet[k].get("qb_bill_error"))
+                     for k in keys if sheet[k][id_column] != created[k] or f"txnId={created[k]}&" not in sheet[k][link]
+                     or sheet[k][status_column] != "synced"]
+            assert wrong == [], f"sheet rows without their own {entity} id/link: {wrong[:5]}"
 
 
 def make_world(folder: Path, emulator, rows: list[list[str]], **env_extra) -> World:

@@ -83,9 +83,17 @@ CASES = [
         counts={"bill": {"skipped": 1}}), id="bills-off-skip-note-in-invoice-columns"),
     pytest.param([rule_row(inv_from="Accelebrate")], {}, {"bills_enabled": True},
                  dict(candidates={"bill": [[2]]}), id="bills-on"),
-    pytest.param([rule_row()], {INV: {"ACD-1": CREATED}}, {}, dict(
+    pytest.param([rule_row(qb_invoice_id="130")], {INV: {"ACD-1": CREATED}}, {}, dict(
         targets=[("ACD-1", "fp-when-created", CREATED_CELLS)], counts={"invoice": {"already_synced": 1}}),
         id="created-written-back-not-sent"),
+    pytest.param([rule_row()], {INV: {"ACD-1": dataclasses.replace(CREATED, row_fingerprint=fp(rule_row()))}}, {},
+                 dict(targets=[("ACD-1", fp(rule_row()), CREATED_CELLS)], counts={"invoice": {"already_synced": 1}}),
+                 id="created-awaiting-writeback-not-sent"),
+    pytest.param([rule_row(2, to_client="Initech", inv_dollars="99"), rule_row(3, qb_invoice_id="130")],
+                 {INV: {"ACD-1": CREATED}}, {}, dict(
+        targets=[("ACD-1", 2, failed("Invoice number 'ACD-1' is already used by row 3: QuickBooks invoice Id 130")),
+                 ("ACD-1", "fp-when-created", CREATED_CELLS)],
+        counts={"invoice": {"failed": 1, "already_synced": 1}}), id="reused-number-fails-naming-the-other-row"),
     pytest.param([rule_row(status="paid")], {INV: {"ACD-1": CREATED}}, {}, dict(
         targets=[("ACD-1", "fp-when-created", CREATED_CELLS)], counts={"invoice": {"already_synced": 1}}),
         id="created-written-back-even-when-paid"),

@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from quickbooks.wire.client import QboClient, RateLimiter, quote_literal
-from quickbooks.errors import ApiFault, FeatureNotAvailable, NotAuthorized, ReconnectNeeded, RetriableAPIError
+from quickbooks.errors import (ApiFault, FeatureNotAvailable, NotAuthorized, OutcomeUnknown, ReconnectNeeded,
+                               RetriableAPIError)
 
 
 def _customer_id(client, name):
@@ -103,11 +104,36 @@ def test_failures_that_never_stop_end_as_a_plain_error(connected, qbo_emulator):
         connected.client.company_info()
 
 
-def test_a_lost_response_is_resent_with_the_same_request_id_and_creates_once(connected, qbo_emulator):
-    qbo_emulator.inject("drop_after_commit", count=1, match="invoice")
-    created = connected.client.create("Invoice", _invoice(connected.client, "LOST-1"), request_id="row-lost-1")
-    assert created["DocNumber"] == "LOST-1"
-    assert [i["DocNumber"] for i in qbo_emulator.created("Invoice")] == ["LOST-1"]
+# fault on a create -> what the caller sees, how many invoices QuickBooks holds after, requests that reached it
+CREATE_FAULTS = [
+    pytest.param("drop_after_commit", OutcomeUnknown, 1, 1, id="answer-lost-after-commit-never-resent"),
+    pytest.param("503", OutcomeUnknown, 0, 1, id="5xx-may-have-acted-never-resent"),
+    pytest.param("html_502", OutcomeUnknown, 0, 1, id="gateway-page-never-resent"),
+    pytest.param("429", None, 1, 2, id="throttled-untouched-so-retried"),
+]
+
+
+@pytest.mark.parametrize("fault, raised, invoices, attempts", CREATE_FAULTS)
+def test_a_create_is_retried_only_when_quickbooks_surely_did_not_act(connected, qbo_emulator, fault, raised,
+                                                                     invoices, attempts):
+    """A create is not idempotent: a blind resend could make a second invoice where requestid is not honoured,
+    so an unknown outcome goes back to the caller to look up (the sender does), and only a refusal that proves
+    nothing happened is retried."""
+    body = _invoice(connected.client, "LOST-1")
+    qbo_emulator.reset_stats()
+    qbo_emulator.inject(fault, count=1, match="invoice")
+    if raised:
+        with pytest.raises(raised, match="may or may not|acted"):
+            connected.client.create("Invoice", body, request_id="row-lost-1")
+    else:
+        assert connected.client.create("Invoice", body, request_id="row-lost-1")["DocNumber"] == "LOST-1"
+    assert len(qbo_emulator.created("Invoice")) == invoices
+    assert qbo_emulator.stats()["api_requests"] == attempts
+
+
+def test_a_query_whose_answer_is_lost_is_simply_asked_again(connected, qbo_emulator):
+    qbo_emulator.inject("drop_after_commit", count=1, match="query")
+    assert connected.client.query("SELECT * FROM Customer WHERE DisplayName = 'Initech'")["Customer"]
 
 
 def test_a_token_expiring_mid_run_is_refreshed_once(connected, qbo_emulator):
