@@ -1,11 +1,13 @@
 """Benchmark: one sync run of N ready rows vs the naive per-row approach, against both emulators.
 
-    .venv/bin/python -m bench.bench_sync [--rows 1000] [--latency 0.1] [--naive-sample 40]
+    .venv/bin/python -m bench.bench_sync [--rows 1000] [--latency 0.1] [--naive-sample 40] [--lost-rate 0.1]
 
 Both emulators answer every request after `--latency` seconds (default 100 ms). The sync runs on a Google
 Sheet (through real gspread). The naive approach is the obvious one: per row, one create and
 one `update_cell`; it is timed on a sample of rows and scaled to N (its cost is linear in N). Printed:
-QuickBooks requests, Sheets requests, wall time, peak Python memory (tracemalloc), and the ratios.
+QuickBooks requests, Sheets requests, wall time, peak Python memory (tracemalloc), and the ratios; then the same
+sync with `--lost-rate` of the batch answers lost after QuickBooks committed (seeded), in a company that ignores
+a repeated requestid and accepts duplicate numbers: the extra lookup queries that keep every row exactly once.
 """
 
 from __future__ import annotations
@@ -52,11 +54,18 @@ def connect(qbo: QboEmulator, folder: Path, settings: Settings):
     qb = open_quickbooks(QbSettings(token_key=Fernet.generate_key().decode()).with_endpoints(qbo.base_url), engine)
     tokens = qbo.issue_tokens()
     qb.store.save(TokenSet.from_response(tokens, tokens["realm_id"], time.time()))
+    qb.read_custom_numbers()   # what connecting does (one request), so the runs below do not count it
     return qb, engine
 
 
-def run_sync(rows: int, latency: float, folder: Path) -> dict:
+def run_sync(rows: int, latency: float, folder: Path, lost_rate: float = 0.0) -> dict:
     qbo, sheets = QboEmulator(), SheetsEmulator(read_quota_per_minute=None, write_quota_per_minute=None)
+    if lost_rate:
+        qbo.set_behaviour(requestid_mode="ignore", invoice_duplicates="allow")
+        qbo.seed_faults(20261201)
+        qbo.inject("drop_after_commit", count=10 ** 6, match="batch", probability=lost_rate)
+    folder = folder / f"lost-{lost_rate}"
+    folder.mkdir()
     with qbo.start(), sheets.start():
         sheets.add_spreadsheet("bench", sheets={"inv_tbl": ready_rows(rows, "SYNC")}, row_count=rows + 10)
         key = folder / "sync-key.json"
@@ -79,6 +88,7 @@ def run_sync(rows: int, latency: float, folder: Path) -> dict:
         assert report.ok, report.error
         qb_stats, sheet_stats = qbo.stats(), sheets.stats()
         created = len(qbo.created("Invoice"))
+        assert sorted(qbo.docnumber_counts("Invoice").values()) == [1] * rows, "a row was created twice or lost"
         qbo.reset_stats()
         sheets.reset_stats()
         started = time.perf_counter()
@@ -88,6 +98,7 @@ def run_sync(rows: int, latency: float, folder: Path) -> dict:
                 + sheets.stats()["metadata"])
         qb.close()
     return {"created": created, "qb_requests": qb_stats["api_requests"] + qb_stats.get("token", 0),
+            "queries": qb_stats["query"], "dropped": qb_stats["dropped"],
             "sheets_requests": sheet_stats["read"] + sheet_stats["write"] + sheet_stats["metadata"],
             "wall": wall, "peak_mb": peak / 1e6, "idle_qb": idle[0], "idle_sheets": idle[1], "idle_wall": idle_wall}
 
@@ -129,10 +140,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000, help="ready rows (default 1000)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per emulator request (default 0.1)")
     parser.add_argument("--naive-sample", type=int, default=40, help="rows to time the naive loop on (default 40)")
+    parser.add_argument("--lost-rate", type=float, default=0.1,
+                        help="share of batch answers lost after commit in the second sync run (default 0.1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         ours = run_sync(args.rows, args.latency, Path(folder))
         naive = run_naive(args.naive_sample, args.latency, Path(folder))
+        lossy = run_sync(args.rows, args.latency, Path(folder), args.lost_rate) if args.lost_rate else None
     scale = args.rows / args.naive_sample
     naive_wall = naive["wall"] * scale
     print(f"{args.rows:,} ready rows, {args.latency * 1000:.0f} ms per request on both emulators")
@@ -148,6 +162,12 @@ def main() -> None:
           f"requests, {ours['idle_sheets']} Sheets request(s), {ours['idle_wall']:.2f} s")
     print("note: with Google's real quota (60 writes/min per user) the naive loop's Sheets writes alone take "
           f"{args.rows / 60:.0f} min, and Intuit's 500 requests/min caps its creates at {args.rows / 500:.1f} min")
+    if lossy:
+        extra = lossy["qb_requests"] - ours["qb_requests"]
+        print(f"with {args.lost_rate:.0%} of batch answers lost (requestid ignored, duplicates allowed): "
+              f"{lossy['dropped']} answers lost, {lossy['qb_requests']:,} QuickBooks requests ({extra:+} = "
+              f"{lossy['queries'] - ours['queries']} lookup queries + resends; "
+              f"{extra * 1000 / args.rows:.0f} per 1,000 rows), {lossy['wall']:.1f} s; every row still exactly once")
 
 
 if __name__ == "__main__":

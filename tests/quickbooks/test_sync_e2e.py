@@ -242,3 +242,16 @@ def test_without_grouping_the_second_row_names_the_first(make_service, sheet_set
     assert holders[0]["qb_sync_status"] == "synced"
     assert holders[1]["qb_sync_status"] == "failed" and "is also on row 2" in holders[1]["qb_error"]
     assert qbo_emulator.docnumber_counts("Invoice")["ACD-1"] == 1
+
+
+def test_a_company_that_numbers_invoices_itself_is_refused_with_a_plain_message(make_service, sheet_settings,
+                                                                                 qbo_emulator):
+    qbo_emulator.set_behaviour(custom_txn_numbers_invoice=False)
+    service = make_service()
+    report = service.run("cli")
+    assert report.status == "partial"
+    assert "custom transaction numbers are off" in report.error and "Account and settings > Sales" in report.error
+    assert qbo_emulator.created("Invoice") == []
+    assert report.counts.of(Direction.INVOICE).pending == 3   # ACD-1, ACD-2, ACD-5: none mapped or sent
+    assert service.qb.store.info().custom_numbers == {"bill": True, "invoice": False}
+    assert sheet(sheet_settings)["ACD-1"]["qb_sync_status"] == ""
