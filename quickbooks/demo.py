@@ -83,20 +83,29 @@ def announce_generated(generated: Generated) -> None:
               "hash is stored)", file=sys.stderr)
 
 
-def ensure_demo_workbook(settings: Settings, qb_settings: QbSettings) -> bool:
-    """Demo mode with the local backend: create the workbook with demo rows when it does not exist yet.
+DEMO_WORKBOOK = Settings().local_sheet_path   # data/finance_tracker.xlsx: the only place demo rows may appear
 
-    Returns True when it created one. In any other mode it does nothing, so a mistyped LOCAL_SHEET_PATH in
-    production stays an error instead of quietly becoming fake invoices.
+
+def ensure_demo_workbook(settings: Settings, qb_settings: QbSettings) -> bool:
+    """Demo mode (QB_ENV=local) with the default workbook path: create it with demo rows when it is missing.
+
+    Returns True when it created one. Anywhere else it does nothing: a workbook someone named (LOCAL_SHEET_PATH)
+    holds real data, so a missing, moved or mistyped one stays an error naming the path, instead of quietly
+    becoming fake invoices that the sync would push (and bill real vendors with).
     """
     path = settings.local_sheet_path
-    if not qb_settings.is_local or settings.sheet_backend != "local" or path.exists():
+    if not qb_settings.is_local or settings.sheet_backend != "local" or path != DEMO_WORKBOOK or path.exists():
         return False
-    log.warning("Demo mode: no workbook at %s, creating one with %d demo rows", path, settings.demo_rows)
-    rows = demo_inv_tbl(settings.demo_rows)
-    sync_ready = [rows[0] + list(QB_HEADERS), *(row + [""] * len(QB_HEADERS) for row in rows[1:])]
-    LocalWorkbook.create(path, {settings.inv_worksheet: sync_ready})
+    create_demo_workbook(path, settings.inv_worksheet, settings.demo_rows)
     return True
+
+
+def create_demo_workbook(path: Path, worksheet: str = "inv_tbl", rows: int = 150) -> None:
+    """A workbook of deterministic demo rows with the qb_* columns already added (as `migrate` would)."""
+    log.warning("Demo mode: no workbook at %s, creating one with %d demo rows", path, rows)
+    table = demo_inv_tbl(rows)
+    sync_ready = [table[0] + list(QB_HEADERS), *(row + [""] * len(QB_HEADERS) for row in table[1:])]
+    LocalWorkbook.create(path, {worksheet: sync_ready})
 
 
 def start_emulator(settings: QbSettings, redirect_uris: Sequence[str] = ()

@@ -21,7 +21,7 @@ from quickbooks.rules.directions import Direction
 from quickbooks.rules.mapping import Payload
 from quickbooks.rules.records import AuditRow
 from quickbooks.rules.statuses import AuditState
-from quickbooks.wire.client import MAX_BATCH_ITEMS, QboClient, quote_literal
+from quickbooks.wire.client import MAX_BATCH_ITEMS, QboClient, queryable, quote_literal
 from tracker import failpoints
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class Sender:
 
     def find_by_doc_number(self, direction: Direction, doc_numbers: Iterable[str]) -> dict[str, list[dict]]:
         """Existing transactions by DocNumber, 50 per query; numbers Intuit cannot query are left out."""
-        wanted = sorted({d for d in doc_numbers if d.isascii()})
+        wanted = sorted({d for d in doc_numbers if queryable(d)})
         found: dict[str, list[dict]] = {}
         for start in range(0, len(wanted), 50):
             literals = ", ".join(quote_literal(d) for d in wanted[start:start + 50])
@@ -119,6 +119,11 @@ class Sender:
             ours = [o for o in holders if same_transaction(direction, o, e.party_id, e.amount)]
             if ours:
                 settled.found.append((e, ours[0]))
+            elif not queryable(e.doc_number):   # never proven absent, so never sent again
+                settled.conflicts.append((e, (
+                    f"Invoice number {e.doc_number!r} cannot be looked up in QuickBooks (a query cannot hold its "
+                    "characters), so whether QuickBooks holds it is unknown: check QuickBooks by hand, then give the "
+                    "row a plain number")))
             elif holders:
                 other = holders[0]
                 settled.conflicts.append((e, (

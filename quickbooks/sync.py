@@ -24,6 +24,7 @@ from quickbooks.rules.statuses import AuditState, RunStatus
 from quickbooks.run import RunOptions, SheetNeedsMigration, SyncReport, SyncRun
 from quickbooks.runs import RunLog
 from quickbooks.sender import Sender
+from quickbooks.wire.client import queryable
 from quickbooks.writeback import write_back
 from spreadsheet.schema import read_table
 from tracker.errors import TrackerError
@@ -91,7 +92,7 @@ class SyncService:
         """Forget a row's sync state (audit and sheet cells) so the next run pushes it again."""
         key = key.strip()
         doc_number = self.qb.settings.docnumber_prefix + key
-        if not force and doc_number.isascii():
+        if not force and queryable(doc_number):   # a number a query cannot hold is refused by the mapping anyway
             existing = Sender(self.qb.client, self.audit(), "").find_by_doc_number(direction, [doc_number])
             if existing.get(doc_number):
                 qb_id = existing[doc_number][0].get("Id")

@@ -13,21 +13,25 @@ from spreadsheet.local import LocalWorkbook
 from tests.builders import sheet_row, table
 
 
-def test_demo_mode_creates_a_missing_workbook_with_demo_rows(make_settings):
-    settings = make_settings(demo_rows=40)
-    assert demo.ensure_demo_workbook(settings, QbSettings(env="local")) is True
-    table = acd.load_inv_table(settings)
-    assert len(table.records) == 40
-    assert table.headers.names[:17] == list(SOURCE_HEADERS)
-    assert demo.ensure_demo_workbook(settings, QbSettings(env="local")) is False  # never overwrites
-
-
-def test_outside_demo_mode_a_missing_workbook_is_an_error_and_nothing_is_created(make_settings):
-    settings = make_settings()
-    assert demo.ensure_demo_workbook(settings, QbSettings(env="sandbox")) is False
-    with pytest.raises(SheetNotFound, match="does not exist: check LOCAL_SHEET_PATH"):
-        acd.load_inv_table(settings)
-    assert not settings.local_sheet_path.exists()
+@pytest.mark.parametrize("qb_env, path, created", [
+    ("local", None, True),                         # demo mode, the default path: the demo workbook
+    ("local", "real.xlsx", False),                 # demo mode, a path someone chose: real data, never demo rows
+    ("sandbox", None, False),                      # not demo mode
+    ("production", "real.xlsx", False),
+], ids=["demo-default-path", "demo-named-path", "sandbox", "production"])
+def test_demo_rows_only_in_demo_mode_at_the_default_path(tmp_path, monkeypatch, make_settings, qb_env, path, created):
+    monkeypatch.chdir(tmp_path)   # the default path is relative: data/finance_tracker.xlsx
+    settings = make_settings(demo_rows=40, local_sheet_path=tmp_path / path if path else demo.DEMO_WORKBOOK)
+    assert demo.ensure_demo_workbook(settings, QbSettings(env=qb_env)) is created
+    if created:
+        table = acd.load_inv_table(settings)
+        assert len(table.records) == 40
+        assert table.headers.names[:17] == list(SOURCE_HEADERS)
+        assert demo.ensure_demo_workbook(settings, QbSettings(env=qb_env)) is False  # never overwrites
+    else:
+        with pytest.raises(SheetNotFound, match="does not exist: check LOCAL_SHEET_PATH"):
+            acd.load_inv_table(settings)
+        assert not settings.local_sheet_path.exists()
 
 
 def test_load_google_sheet_keeps_text_and_extra_columns(make_settings):

@@ -80,15 +80,18 @@ class RateLimiter:
             self.sleep(max(wait, 0.01))
 
 
+def queryable(text: str) -> bool:
+    """Can a QuickBooks query hold this text? Intuit's parser rejects non-ASCII and control characters."""
+    return text.isascii() and text.isprintable()
+
+
 def quote_literal(text: str) -> str:
     """A QuickBooks query string literal; sheet text can never break out of it.
 
-    Intuit's parser rejects non-ASCII characters in queries, so those names are matched client-side instead.
+    Text a query cannot hold (see `queryable`) raises ValueError: names are then matched client-side instead.
     """
-    if not text.isascii():
-        raise ValueError("QuickBooks queries cannot contain non-ASCII characters")
-    if any(ch in text for ch in "\r\n\t\x00"):
-        raise ValueError("QuickBooks queries cannot contain control characters")
+    if not queryable(text):
+        raise ValueError("QuickBooks queries cannot contain non-ASCII or control characters")
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 

@@ -19,7 +19,7 @@ def use_settings(tracker_app, point_app, tmp_path):
         """Point the app at this test's workbook; `demo_workbook` seeds it as the app's start does in demo mode."""
         settings = point_app(local_sheet_path=tmp_path / "book.xlsx", **changes)
         if demo_workbook:
-            assert demo.ensure_demo_workbook(settings, tracker_app.server.extensions["quickbooks"].settings)
+            demo.create_demo_workbook(settings.local_sheet_path, settings.inv_worksheet, settings.demo_rows)
         return settings
 
     return use

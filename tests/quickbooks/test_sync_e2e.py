@@ -255,3 +255,33 @@ def test_a_company_that_numbers_invoices_itself_is_refused_with_a_plain_message(
     assert report.counts.of(Direction.INVOICE).pending == 3   # ACD-1, ACD-2, ACD-5: none mapped or sent
     assert service.qb.store.info().custom_numbers == {"bill": True, "invoice": False}
     assert sheet(sheet_settings)["ACD-1"]["qb_sync_status"] == ""
+
+
+def test_a_number_with_a_line_break_left_sending_stops_nothing(make_service, sheet_settings, qbo_emulator):
+    """An intent left `sending` (by a version that still sent such numbers) whose number a query cannot hold
+    used to raise on every run and in `reset`: now that row fails with a message, the others still sync."""
+    ws = acd.open_sheet(sheet_settings).worksheet("inv_tbl")
+    from spreadsheet import CellUpdate
+
+    ws.write_cells([CellUpdate(2, 1, "ACD-1\n2")])
+    service = make_service()
+    service.audit().record_intents(Direction.INVOICE, [{"row_key": "ACD-1\n2", "payload_hash": "h",
+                                                        "doc_number": "ACD-1\n2", "amount": "1500.00"}])
+    report = service.run("cli")
+    assert report.ok, report.error
+    assert sorted(qbo_emulator.docnumber_counts("Invoice")) == ["ACD-2"]
+    failure = next(f for f in report.failures if f.key == "ACD-1\n2")
+    assert "cannot be looked up in QuickBooks" in failure.message
+    assert service.reset_row("ACD-1\n2", Direction.INVOICE).startswith("Reset")
+
+
+def test_a_moved_workbook_stops_the_run_naming_the_path_and_creates_nothing(make_settings, qbo_emulator, connected,
+                                                                             engine, tmp_path):
+    # the workbook was synced once, then moved away (or LOCAL_SHEET_PATH mistyped); QB_ENV=local is demo mode
+    settings = make_settings(local_sheet_path=tmp_path / "data" / "real.xlsx")
+    service = SyncService(settings, connected, engine)
+    report = service.run("manual")
+    assert report.status == "failed"
+    assert f"{settings.local_sheet_path} does not exist: check LOCAL_SHEET_PATH" in report.error
+    assert not settings.local_sheet_path.exists(), "no demo workbook appears in its place"
+    assert qbo_emulator.created("Invoice") == [] and qbo_emulator.created("Bill") == []
