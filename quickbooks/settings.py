@@ -194,6 +194,10 @@ def load_qb_settings(environ: Mapping[str, str] | None = None,
                                 "page on developer.intuit.com")
         if "token_key" not in values and not any(p.startswith("QB_TOKEN_KEY") for p in problems):
             problems.append(f"QB_TOKEN_KEY is required when QB_ENV={qb_env}: it encrypts the stored tokens")
+        if not env.get("SECRET_KEY", "").strip():   # a tracker setting, but only demo mode may do without it
+            problems.append(f"SECRET_KEY is required when QB_ENV={qb_env}: it signs the session cookies and the "
+                            "OAuth state, and every worker process must use the same one; make one with "
+                            "python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
         values.setdefault("api_base_url", API_BASE_URLS[qb_env])
         for attr, url in INTUIT_ENDPOINTS.items():
             values.setdefault(attr, url)

@@ -4,12 +4,22 @@ Reads use python-calamine (a Rust reader, about 10x faster than openpyxl: 0.15 s
 for a 10,000-row sheet); writes use openpyxl. Writes are serialized by a file lock and atomic (a temp file
 in the same folder, fsync, then rename), so two writers or a crash mid-save never leave a corrupt or
 half-written workbook. Cells are stored as text.
+
+A write changes only the cells it means to change, or nothing:
+- the file keeps its permission bits (the temp file gets the original's mode before the rename); a workbook
+  `create` makes is 0600, readable by its owner only;
+- openpyxl keeps a formula but not its cached result: after a save, `=B2*0.25` that read as 250 reads as blank
+  until Excel recalculates it. openpyxl cannot write both, so a write to a workbook holding formula cells with
+  a cached result is refused with a `SheetError` naming each worksheet and those cells, before anything is
+  written. A workbook without formulas (or whose formulas have no cached result yet) writes as before. The
+  Google backend has no such limit: Sheets recalculates on every write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import tempfile
 import zipfile
 from decimal import Decimal
@@ -27,6 +37,8 @@ from tracker.errors import SheetError, SheetNotFound, SheetUnreadable, Worksheet
 from spreadsheet.base import CellUpdate, Sheet, Worksheet, pad_rows
 
 LOCK_TIMEOUT_SECONDS = 60.0
+NEW_FILE_MODE = 0o600     # a workbook `create` makes: the owner's only
+LISTED_CELLS = 10         # formula cells named per worksheet in the refusal
 
 
 def cell_text(value: object) -> str:
@@ -74,7 +86,7 @@ class LocalWorkbook(Sheet):
                     for row in rows:
                         sheet.append([storable_text(value) for value in row])
                     _force_text(sheet)
-                _save_atomically(workbook, path)
+                _save_atomically(workbook, path, NEW_FILE_MODE)
         return cls(path)
 
     def worksheet_titles(self) -> list[str]:
@@ -112,11 +124,34 @@ class LocalWorkbook(Sheet):
         try:
             with self._lock:
                 workbook = self._load()
+                mode = stat.S_IMODE(self.path.stat().st_mode)
+                self._refuse_to_blank_formulas(workbook)
                 change(workbook)
-                _save_atomically(workbook, self.path)
+                _save_atomically(workbook, self.path, mode)
         except Timeout as exc:
             raise SheetError(f"The {self.label} stayed locked by another writer for {LOCK_TIMEOUT_SECONDS:.0f} s; "
                              f"if no sync is running, delete {self._lock.lock_file}") from exc
+
+    def _refuse_to_blank_formulas(self, workbook: openpyxl.Workbook) -> None:
+        """Raise before a save that would blank the cached result of a formula cell (openpyxl drops them)."""
+        # `_cells` holds the cells that exist; iter_rows() would add empty ones to the workbook (openpyxl 3.1).
+        formulas = {sheet.title: sorted((cell for cell in sheet._cells.values() if cell.data_type == "f"),
+                                        key=lambda cell: (cell.row, cell.column))
+                    for sheet in workbook.worksheets}
+        if not any(formulas.values()):
+            return
+        cached = self._read()
+        blanked = {}
+        for title, cells in formulas.items():
+            grid = cached.get_sheet_by_name(title).to_python(skip_empty_area=False) if cells else []
+            addresses = [cell.coordinate for cell in cells if _has_value(grid, cell.row, cell.column)]
+            if addresses:
+                blanked[title] = addresses
+        if blanked:
+            raise SheetError(f"The {self.label} was not changed: saving it would blank the last results of formula "
+                             f"cells ({_describe_cells(blanked)}), because openpyxl keeps formulas but not their "
+                             "results. Replace those formulas with their values (Paste Special > Values) or move "
+                             "them to another workbook, or use the Google Sheets backend.")
 
 
 class LocalWorksheet(Worksheet):
@@ -159,11 +194,27 @@ def _force_text(sheet) -> None:
                 cell.data_type = "s"
 
 
-def _save_atomically(workbook: openpyxl.Workbook, path: Path) -> None:
-    """Save to a temp file next to `path`, flush it to disk, then rename over the old file."""
+def _has_value(grid: list[list[object]], row: int, column: int) -> bool:
+    """Whether calamine's cached-value grid holds something at (row, column), both 1-based."""
+    return row <= len(grid) and column <= len(grid[row - 1]) and grid[row - 1][column - 1] not in ("", None)
+
+
+def _describe_cells(blanked: dict[str, list[str]]) -> str:
+    parts = []
+    for title, addresses in blanked.items():
+        more = len(addresses) - LISTED_CELLS
+        listed = ", ".join(addresses[:LISTED_CELLS]) + (f" and {more} more" if more > 0 else "")
+        parts.append(f"worksheet '{title}': {listed}")
+    return "; ".join(parts)
+
+
+def _save_atomically(workbook: openpyxl.Workbook, path: Path, mode: int) -> None:
+    """Save to a temp file next to `path` with permission bits `mode`, flush it to disk, then rename over the
+    old file (so a write keeps the file's mode, whatever the umask)."""
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             workbook.save(handle)
             handle.flush()
             os.fsync(handle.fileno())

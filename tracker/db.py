@@ -7,16 +7,21 @@ the Alembic scripts in `migrations/`; `upgrade(engine)` brings any database to t
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from filelock import FileLock
 from sqlalchemy import (Column, Date, DateTime, Float, Integer, LargeBinary, MetaData, String, Table, Text,
                         UniqueConstraint, create_engine, event)
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
+
+from tracker import files
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK_SECONDS = 600
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -114,12 +119,27 @@ sync_runs = Table(
 )
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The database file of an SQLite URL; None for an in-memory database or another engine."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; for SQLite: WAL, foreign keys, and waiting on locks instead of failing."""
+    """An engine for `url`; for SQLite: WAL, foreign keys, and waiting on locks instead of failing.
+
+    An SQLite file is created with mode 0600 (SQLite gives its -wal and -shm files the database's mode); an
+    existing one, or its -wal/-shm, that group or others may read is set to 0600, with a warning in the log.
+    """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for existing in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                files.tighten(existing)
+            files.create_private(path)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
@@ -142,8 +162,14 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every pending migration (idempotent; safe to call at each start)."""
-    with engine.begin() as connection:
+    """Apply every pending migration (idempotent; safe to call at each start).
+
+    For an SQLite file, under a file lock beside it (`<database>.migrate.lock`), so processes starting together
+    (gunicorn -w 4, the app and a cron run) migrate one after the other instead of racing Alembic.
+    """
+    path = sqlite_file(engine.url)
+    lock = FileLock(f"{path}.migrate.lock", timeout=MIGRATION_LOCK_SECONDS) if path else contextlib.nullcontext()
+    with lock, engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -1,7 +1,8 @@
 """Logging for the app and the workers: one place, stderr by default, JSON lines for the sync CLI.
 
 JSON lines (`{"ts", "level", "logger", "message", ...extra}`) are what log shippers parse; the file handler
-rotates by size. Secrets never get here: tokens are not logged anywhere, and the OAuth libraries' DEBUG
+rotates by size. Log files and their rotations are created with mode 0600 (owner only); an existing one that
+group or others may read is set to 0600, with a warning. Secrets never get here: tokens are not logged anywhere, and the OAuth libraries' DEBUG
 output (which contains them) is silenced in quickbooks/oauth.py.
 """
 
@@ -13,8 +14,19 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from tracker import files
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+LOG_BACKUPS = 5
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A size-rotated log whose files (the current one and each new one after a rotation) are mode 0600."""
+
+    def _open(self):
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=files.private_opener)
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,8 +49,10 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False, log_file
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5,
-                                                             encoding="utf-8"))
+        for existing in (log_file, *(Path(f"{log_file}.{n}") for n in range(1, LOG_BACKUPS + 1))):
+            files.tighten(existing)
+        handlers.append(PrivateRotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=LOG_BACKUPS,
+                                                   encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(formatter)
         handler._tracker = True

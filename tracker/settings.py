@@ -17,6 +17,7 @@ from typing import Callable, Mapping
 from dotenv import dotenv_values
 from werkzeug.security import generate_password_hash
 
+from tracker import files
 from tracker.errors import ConfigError
 
 DEFAULT_ENV_FILE = ".env"
@@ -196,6 +197,7 @@ def read_environment(environ: Mapping[str, str] | None = None, env_file: str | P
     """The effective variables: `.env` first, the process environment on top (it wins)."""
     merged: dict[str, str] = {}
     if env_file and Path(env_file).is_file():
+        files.tighten(env_file)   # it holds secrets: 0600 when group or others could read it
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     return merged
@@ -228,7 +230,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if problems:
         raise ConfigError(problems)
     if not values.get("secret_key"):
-        # Sessions then last as long as the process; the admin login (issue 5) persists one in .env.
+        # Only demo mode gets here at a real start (QB_ENV=local: quickbooks/demo.py writes one into .env first);
+        # any other QB_ENV without SECRET_KEY is refused by load_qb_settings. Tests and tools: one per process.
         values["secret_key"] = secrets.token_urlsafe(32)
     return Settings(**values)
 

@@ -50,7 +50,7 @@ def cli(tmp_path, qbo_emulator):
                QB_CLIENT_ID="emulator-client", QB_CLIENT_SECRET="emulator-secret", QB_TOKEN_KEY=KEY,
                QB_API_BASE_URL=base, QB_AUTHORIZE_URL=f"{base}/oauth2/authorize",
                QB_TOKEN_URL=f"{base}/oauth2/v1/tokens/bearer", QB_REVOKE_URL=f"{base}/oauth2/v1/tokens/revoke",
-               QB_MAX_ATTEMPTS="2",
+               QB_MAX_ATTEMPTS="2", SECRET_KEY="cli-test-secret-key",
                QB_BACKOFF_MAX_SECONDS="0.05")
 
     class Cli:

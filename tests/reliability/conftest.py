@@ -126,7 +126,7 @@ def make_world(folder: Path, emulator, rows: list[list[str]], **env_extra) -> Wo
                QB_REVOKE_URL=f"{base}/oauth2/v1/tokens/revoke",
                QB_DIRECTIONS_FILE=str(ROOT / "config/qb_directions.json"),
                QB_CUSTOMERS_FILE=str(ROOT / "config/qb_customers.json"),
-               QB_MAX_ATTEMPTS="3", QB_BACKOFF_MAX_SECONDS="0.05")
+               QB_MAX_ATTEMPTS="3", QB_BACKOFF_MAX_SECONDS="0.05", SECRET_KEY="reliability-test-secret-key")
     env.update(env_extra)
     settings = Settings(local_sheet_path=path, database_url=database, scheduler_enabled=False, secret_key="t")
     keys = [r[0] for r in rows[1:] if r[SOURCE_HEADERS.index("status")] in ("submitted", "pending")]

@@ -1,4 +1,5 @@
-"""The local workbook: atomic, serialized writes; a clear error for a broken file; cells read as text."""
+"""The local workbook: atomic, serialized writes that keep the file's mode and never blank a formula's result;
+a clear error for a broken file; cells read as text."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 
 import openpyxl
 import pytest
 
-from tracker.errors import SheetUnreadable
+from tracker.errors import SheetError, SheetUnreadable
 from spreadsheet import CellUpdate
 from spreadsheet.local import LocalWorkbook, cell_text
 
@@ -129,3 +131,74 @@ def test_cells_typed_into_excel_read_back_as_text(tmp_path):
         ["123", "1050.25", "2026-03-02", "TRUE"],
         ["", "1500", "", ""],
     ]
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_new_workbook_is_the_owners_only_and_a_write_keeps_the_files_mode(tmp_path):
+    path = tmp_path / "book.xlsx"
+    old_umask = os.umask(0o022)
+    try:
+        book = LocalWorkbook.create(path, {"inv_tbl": ROWS})
+        assert _mode(path) == 0o600
+        for mode in (0o664, 0o640, 0o600):
+            path.chmod(mode)
+            book.worksheet("inv_tbl").write_cells([CellUpdate(2, 2, f"mode {mode:o}")])
+            assert _mode(path) == mode
+    finally:
+        os.umask(old_umask)
+    assert book.worksheet("inv_tbl").read_all()[1][1] == "mode 600"
+
+
+def _with_cached_results(path, results: dict[str, str]) -> None:
+    """Give formula cells the cached results Excel stores (openpyxl cannot write them): {"C2": "250"}."""
+    with zipfile.ZipFile(path) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for address, value in results.items():
+        start = xml.index(f'<c r="{address}"')
+        end = xml.index("</c>", start)
+        xml = xml[:start] + xml[start:end].replace("<v></v>", f"<v>{value}</v>").replace("<v />", f"<v>{value}</v>") + xml[end:]
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def _formula_workbook(path, cached: bool):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "inv_tbl"
+    sheet.append(["invoice", "inv_dollars", "fee", "status"])
+    sheet.append(["A-1", 1000, "=B2*0.25", "draft"])
+    sheet.append(["A-2", 2000, "=B3*0.25", "draft"])
+    workbook.save(path)
+    if cached:
+        _with_cached_results(path, {"C2": "250", "C3": "500"})
+
+
+def test_a_write_that_would_blank_formula_results_is_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _formula_workbook(path, cached=True)
+    worksheet = LocalWorkbook(path).worksheet("inv_tbl")
+    assert [row[2] for row in worksheet.read_all()] == ["fee", "250", "500"]
+    before = path.read_bytes()
+
+    with pytest.raises(SheetError) as info:
+        worksheet.write_cells([CellUpdate(2, 4, "submitted")])
+
+    message = str(info.value)
+    assert "worksheet 'inv_tbl': C2, C3" in message and "formula" in message and "was not changed" in message
+    assert path.read_bytes() == before
+    assert [row[2:] for row in worksheet.read_all()] == [["fee", "status"], ["250", "draft"], ["500", "draft"]]
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_formulas_without_a_cached_result_keep_their_formula_and_the_write_lands(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _formula_workbook(path, cached=False)
+    LocalWorkbook(path).worksheet("inv_tbl").write_cells([CellUpdate(2, 4, "submitted")])
+    sheet = openpyxl.load_workbook(path)["inv_tbl"]
+    assert (sheet["C2"].value, sheet["D2"].value, sheet["C3"].value) == ("=B2*0.25", "submitted", "=B3*0.25")
