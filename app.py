@@ -20,6 +20,7 @@ from tracker import db
 from tracker.errors import TrackerError
 from tracker.logging_setup import configure_logging
 from tracker.auth import init_auth
+from tracker.headers import init_headers
 from pages import _access as access
 from quickbooks.connection import open_quickbooks
 from quickbooks.sync import SyncService
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
         update_title=None,
     )
     server = app.server
+    init_headers(server, script_hashes=app.csp_hashes)   # first: an oversized body is refused before any guard
     sync = SyncService(settings, quickbooks, engine)
     server.extensions["quickbooks"] = quickbooks
     server.extensions["sync"] = sync

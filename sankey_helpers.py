@@ -21,12 +21,18 @@ __all__ = [
     "INV_TBL", "WORKSHEET_NAMES", "SOURCE_HEADERS", "QB_HEADERS", "QB_INVOICE_HEADERS", "QB_BILL_HEADERS", "EXPECTED_HEADERS",
     "HeaderMap", "validate_headers", "rows_to_records", "inv_tbl_records",
     "parse_amount", "parse_date", "month_key",
-    "build_sankey", "totals_by_status", "totals_by_month", "NO_NAME", "NO_DATE", "OTHER",
+    "build_sankey", "totals_by_status", "totals_by_month", "plot_text", "NO_NAME", "NO_DATE", "OTHER",
 ]
 
 NO_NAME = "(none)"
 NO_DATE = "(no date)"
 OTHER = "Other"
+
+
+def plot_text(value: Any) -> str:
+    """Cell text made safe for a Plotly label, tick or hover text: Plotly renders a subset of HTML there (`<a href>`
+    becomes a link, `<b>` bold), so `&`, `<` and `>` become entities, which Plotly shows as the characters."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # ---------------------------------------------------------------------------------------------- aggregation
@@ -194,7 +200,7 @@ def _node_label(node: _Node, names: _Names, other_counts: list[int]) -> str:
         return key
     if key == _OTHER_KEY:
         return f"{OTHER} ({other_counts[level]} names)"
-    return names.label(key)
+    return plot_text(names.label(key))   # sheet text: shown as text, never as markup (hover uses these labels too)
 
 
 def _sankey_figure(flows: Mapping[tuple[_Node, _Node], Decimal], order: list[_Node],

@@ -178,7 +178,14 @@ def refresh(_n):
 
 @callback(Output("admin-sync-message", "children"), Input("admin-sync-now", "n_clicks"), prevent_initial_call=True)
 def sync_now(_clicks):
-    if _sync().start_in_background("manual"):
+    try:
+        started = _sync().start_in_background("manual")
+    except TrackerError as exc:   # SyncCouldNotStart: the disk or database failed; a message, never a 500
+        return dbc.Alert(str(exc), color="danger", id="admin-sync-failed")
+    except (OSError, SQLAlchemyError) as exc:
+        return dbc.Alert(f"The sync could not start: the disk or database is not available ({type(exc).__name__})",
+                         color="danger", id="admin-sync-failed")
+    if started:
         return dbc.Alert("Sync started: progress below.", color="success", id="admin-sync-started", duration=8000)
     return dbc.Alert("A sync is already running; nothing new was started.", color="warning",
                      id="admin-sync-busy", duration=8000)

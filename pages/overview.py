@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
 from pages._data import load_page_data
-from sankey_helpers import build_sankey, parse_amount, totals_by_month, totals_by_status
+from sankey_helpers import build_sankey, parse_amount, plot_text, totals_by_month, totals_by_status
 
 dash.register_page(__name__, path="/", name="Overview", title="Finance tracker: overview", order=0)
 
@@ -62,7 +62,7 @@ def _card(label: str, value: str, card_id: str):
 
 def _bar(groups: list[dict], key: str, title: str) -> go.Figure:
     # Category axis: months are labels here, and "(no date)" must stay visible beside them.
-    figure = go.Figure(go.Bar(x=[g[key] for g in groups], y=[float(g["total"]) for g in groups],
+    figure = go.Figure(go.Bar(x=[plot_text(g[key]) for g in groups], y=[float(g["total"]) for g in groups],
                               text=[g["count"] for g in groups], hovertemplate="%{x}: $%{y:,.2f} (%{text} rows)<extra></extra>"))
     figure.update_layout(title=title, yaxis_title="US dollars", xaxis_type="category", margin={"t": 50, "l": 60, "r": 20, "b": 40})
     return figure

@@ -11,6 +11,7 @@
         │   ├── FeatureNotAvailable   the company's edition lacks a feature (Bills on Simple Start)
         │   ├── NumbersNotOurs        custom transaction numbers are off: QuickBooks numbers that direction itself
         │   └── OAuthCallbackError    a connect attempt that must be refused (state, access_denied, realm)
+        ├── SyncCouldNotStart         the disk or database failed as a run was starting: a message, never a 500
         ├── RetriableAPIError         429, 5xx, timeouts, connection errors, HTML gateway pages: back off, retry
         │   └── OutcomeUnknown        a create whose answer never came: look it up before sending it again
         └── ApiFault                  QuickBooks refused one request (a Fault with codes): the row fails
@@ -58,6 +59,17 @@ class NumbersNotOurs(FatalAPIError):
 
 class OAuthCallbackError(FatalAPIError):
     pass
+
+
+class SyncCouldNotStart(SyncError):
+    """Starting a run failed in the disk or the database (full disk, read-only or unreachable database)."""
+
+    @classmethod
+    def because(cls, exc: BaseException) -> SyncCouldNotStart:
+        cause = getattr(exc, "orig", None) or exc   # SQLAlchemy wraps the driver's error; its first line says it
+        first = (str(cause).splitlines() or [""])[0][:200]
+        return cls(f"The sync could not start: the disk or database is not available "
+                   f"({type(cause).__name__}: {first})")
 
 
 class RetriableAPIError(SyncError):

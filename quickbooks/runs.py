@@ -17,6 +17,10 @@ from quickbooks.rules.statuses import RunStatus
 from tracker.db import sync_runs
 
 
+ABANDONED = ("the process running it stopped (killed or crashed) before it finished; its rows are looked up on the "
+             "next run")
+
+
 @dataclass(frozen=True)
 class RunRecord:
     id: int
@@ -41,6 +45,15 @@ class RunLog:
             return connection.execute(insert(sync_runs).values(
                 trigger=trigger, directions=",".join(d.value for d in directions), status=RunStatus.RUNNING.value,
                 started_at=self.clock())).inserted_primary_key[0]
+
+    def fail_abandoned(self, run_id: int) -> int:
+        """Mark every run older than `run_id` still `running` as failed (ABANDONED); how many. Called by the run
+        holding the sync lease: an older run still marked running lost that lease, so its process died (its lease
+        was taken over from a dead holder, or expired). A run that was only slow writes its own outcome over this."""
+        with self.engine.begin() as connection:
+            return connection.execute(update(sync_runs).where(
+                sync_runs.c.status == RunStatus.RUNNING.value, sync_runs.c.id < run_id).values(
+                status=RunStatus.FAILED.value, finished_at=self.clock(), error=ABANDONED)).rowcount
 
     def progress(self, run_id: int, done: int, total: int) -> None:
         with self.engine.begin() as connection:

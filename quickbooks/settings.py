@@ -19,7 +19,7 @@ from tracker.settings import (DEFAULT_ENV_FILE, is_loopback, parse_bool, parse_c
                               parse_positive_float, parse_positive_int, parse_url, read_environment, text)
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"   # the shipped mappings, wherever the app runs from
-DEFAULT_EMULATOR_STATE = Path("data/qbo_emulator.pickle")
+DEFAULT_EMULATOR_STATE = Path("data/qbo_emulator.json")   # plain JSON, never pickle (emulators/qbo_state.py)
 ENVIRONMENTS = ("local", "sandbox", "production")
 ENV_ALIASES = {"development": "sandbox", "dev": "sandbox"}
 SYNC_MODES = ("invoice_only", "dual")

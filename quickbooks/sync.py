@@ -13,10 +13,12 @@ import time
 from typing import Callable
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 import acd
 from quickbooks.audit import AuditStore
 from quickbooks.connection import QuickBooks
+from quickbooks.errors import SyncCouldNotStart
 from quickbooks.rules.counts import RunCounts
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.placement import Target
@@ -63,10 +65,16 @@ class SyncService:
             log.info("Scheduled %s sync skipped: %s", direction.value, report.error)
 
     def start_in_background(self, trigger: str = "manual") -> bool:
-        """Take the lease here (so the answer is certain), then run in a thread; False if a run holds it."""
+        """Take the lease here (so the answer is certain), then run in a thread; False if a run holds it.
+        SyncCouldNotStart, in plain words, when the disk or database fails (full disk, read-only database)."""
         holder = new_holder(f"sync:{trigger}")
-        if not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
-            return False
+        try:
+            if not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
+                return False
+        except (OSError, SQLAlchemyError) as exc:
+            problem = SyncCouldNotStart.because(exc)
+            log.error("%s", problem)
+            raise problem from exc
 
         def work():
             try:
@@ -115,9 +123,12 @@ class SyncService:
         if lease_holder is None and not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
             run_id = self.runs.record_busy(trigger, options.directions, holder_of(self.engine, SYNC_LEASE, self.clock))
             return SyncReport(run_id, RunStatus.BUSY, error="A sync is already running; nothing was started")
-        run_id = None if dry_run else self.runs.start(trigger, options.directions)
+        run_id = None
         renew = lambda: try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock)  # noqa: E731
         try:
+            if not dry_run:   # inside the try: a database that fails here still gets the lease released
+                run_id = self.runs.start(trigger, options.directions)
+                self.runs.fail_abandoned(run_id)   # we hold the lease: an older run still "running" has died
             report = SyncRun(self, run_id, options, progress, should_stop, renew).execute()
         except TrackerError as exc:
             log.error("Sync run %s failed: %s", run_id or "-", exc)

@@ -8,7 +8,7 @@ import pytest
 from tracker.errors import HeaderError, SheetError
 from sankey_helpers import (
     EXPECTED_HEADERS, INV_TBL, NO_DATE, QB_HEADERS, SOURCE_HEADERS, WORKSHEET_NAMES, HeaderMap,
-    build_sankey, inv_tbl_records, rows_to_records, totals_by_month, totals_by_status,
+    build_sankey, inv_tbl_records, plot_text, rows_to_records, totals_by_month, totals_by_status,
     validate_headers,
 )
 from spreadsheet.cells import month_key, parse_amount, parse_date
@@ -345,7 +345,7 @@ def test_sankey_nodes_and_links():
     assert len(labels) == len(set(zip(labels, fig.data[0].node.color)))
     assert links[("Initech", "Globex LLC")] == pytest.approx(1500.50)
     assert links[("Globex LLC", "ACD")] == pytest.approx(1500.50)
-    assert links[("Zoë Café Ltd", "O'Brien & Sons")] == pytest.approx(300)
+    assert links[("Zoë Café Ltd", "O'Brien &amp; Sons")] == pytest.approx(300)  # Plotly shows "&amp;" as "&"
     assert links[("Initech", "ACD")] == pytest.approx(700)  # end client -> ACD as client
     assert links[("ACD", "Accelebrate")] == pytest.approx(700)  # ACD as client -> vendor
     assert links[("(none)", "(none)")] == pytest.approx(50)
@@ -355,6 +355,28 @@ def test_sankey_nodes_and_links():
     assert ("Accelebrate", "ACD share") not in links  # no shares on that row
     assert sum(1 for (s, t) in links if (s, t) == ("Initech", "Globex LLC")) == 1  # aggregated
     assert len(links) == len(fig.data[0].link.value) == 10  # 4 + 4 + 2 aggregated links
+
+
+HOSTILE = ('<a href="https://evil.example/">Pay here</a>', "<b>Bold</b> & <i>co</i>", "<br>Acme<sup>2</sup>")
+
+
+def test_sankey_labels_show_html_in_cells_as_text():
+    """Plotly renders `<a href>`, `<b>`, `<br>`... in labels and hover text; sheet cells must show as typed."""
+    fig = build_sankey([_row(HOSTILE[0], HOSTILE[1], HOSTILE[2], "100", "40", "60"),
+                        _row("Initech", "A & B <LLC>", "ACD", "50")], top_n=None)
+    labels = list(fig.data[0].node.label)
+    assert all("<" not in label and ">" not in label for label in labels), labels
+    assert '&lt;a href="https://evil.example/"&gt;Pay here&lt;/a&gt;' in labels
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;" in labels
+    assert "&lt;br&gt;Acme&lt;sup&gt;2&lt;/sup&gt;" in labels
+    assert "A &amp; B &lt;LLC&gt;" in labels
+    assert "%{source.label}" in fig.data[0].link.hovertemplate, "hover text is built from the escaped labels"
+
+
+def test_plot_text_escapes_only_what_plotly_would_read_as_markup():
+    assert plot_text("O'Brien & Sons") == "O'Brien &amp; Sons"
+    assert plot_text("&lt;") == "&amp;lt;", "an entity typed in a cell shows as typed"
+    assert plot_text("Zoë Café") == "Zoë Café"
 
 
 def test_sankey_links_go_one_level_forward():
