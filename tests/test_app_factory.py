@@ -38,9 +38,12 @@ def _env(tmp_path, **extra):
 
 
 def test_python_app_py_serves_the_demo_and_takes_a_snapshot(tmp_path):
+    """Run from a fresh folder with the default workbook path, the only one demo mode fills with demo rows."""
     port, log_file = _free_port(), tmp_path / "app.log"
+    env = _env(tmp_path, PORT=str(port))
+    del env["LOCAL_SHEET_PATH"]
     with open(log_file, "w") as log:
-        child = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=_env(tmp_path, PORT=str(port)),
+        child = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env,
                                  stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -56,7 +59,7 @@ def test_python_app_py_serves_the_demo_and_takes_a_snapshot(tmp_path):
     output = log_file.read_text()
     assert "Scheduler started with jobs: daily_snapshot_worker, qb_sync_invoices" in output
     assert "snapshot of inv_tbl: 150 rows" in output
-    assert (tmp_path / "book.xlsx").exists()
+    assert (tmp_path / "data" / "finance_tracker.xlsx").exists()
 
 
 def _get_when_up(url: str, deadline: float) -> requests.Response:
