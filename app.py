@@ -12,14 +12,18 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash, dcc, html
+from flask import session
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import is_running_from_reloader
 
 from tracker import db
 from tracker.errors import TrackerError
 from tracker.logging_setup import configure_logging
-from tracker.auth import init_auth
+from tracker.auth import AccessPolicy, current_user
+from tracker.login import init_auth
+from tracker.sessions import CSRF_KEY
+from tracker.users import bootstrap_admin
 from tracker.headers import init_headers
 from pages import _access as access
 from quickbooks.connection import open_quickbooks
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
     demo.ensure_demo_workbook(settings, qb_settings)
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine)
+    bootstrap_admin(engine, settings.admin_username, settings.admin_password_hash)
     quickbooks = open_quickbooks(qb_settings, engine)
 
     app = Dash(
@@ -65,11 +70,13 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
     server.config.update(TRACKER_SETTINGS=settings, TRACKER_ENGINE=engine, SECRET_KEY=settings.secret_key)
     app.layout = _shell
     server.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
-    init_auth(server, settings.admin_username, settings.admin_password_hash,
-              secure_cookie=settings.cookie_secure or not qb_settings.is_local,
-              admin_routes=access.ADMIN_ROUTES, admin_callbacks=access.ADMIN_CALLBACKS,
-              public_callbacks=access.PUBLIC_CALLBACKS)
+    policy = AccessPolicy(access.ROUTES, access.CALLBACKS, access.PAGE_RULES)
+    # Dash fills callback_map (and adds its page router) on the first request: give each its role check there.
+    server.before_request(lambda: policy.protect_callbacks(app.callback_map))
+    init_auth(server, engine, policy, secure_cookie=settings.cookie_secure or not qb_settings.is_local,
+              idle_minutes=settings.session_idle_minutes)
     init_oauth_routes(server, quickbooks)
+    policy.protect_views(server)
 
     wanted = settings.scheduler_enabled if start_scheduler is None else start_scheduler
     if wanted and (not settings.debug or is_running_from_reloader()):
@@ -83,9 +90,21 @@ def _shell():
     links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"nav-{page['module'].split('.')[-1]}"))
              for page in dash.page_registry.values()]
     return html.Div([
-        dbc.NavbarSimple(links, brand="Finance tracker", color="dark", dark=True, className="mb-3"),
+        dbc.NavbarSimple(links + _account(), brand="Finance tracker", color="dark", dark=True, className="mb-3"),
         dbc.Container(dash.page_container, fluid=True),
     ])
+
+
+def _account() -> list:
+    """Who is logged in, and the logout button: a POST with the session's CSRF token (logout is never a GET)."""
+    user = current_user()
+    if user is None:
+        return []
+    return [dbc.NavItem(html.Span(f"{user.username} ({user.role})", id="nav-user", className="navbar-text ms-3 me-2")),
+            dbc.NavItem(html.Form([dcc.Input(type="hidden", name="csrf", value=session.get(CSRF_KEY, "")),
+                                   html.Button("Log out", type="submit", id="nav-logout",
+                                               className="btn btn-sm btn-outline-light")],
+                                  action="/logout", method="POST", className="d-inline"))]
 
 
 def __getattr__(name: str):

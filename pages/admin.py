@@ -1,12 +1,15 @@
 """QuickBooks admin: connection, counts per direction, Sync now with progress, failed rows, preview, history.
 
 Everything shown comes from the database through quickbooks/status.py, polled every two seconds, so
-every worker process and browser tab agrees. Every callback here is listed in pages/_access.py, whose lists
-the login guard (tracker/auth.py) checks before Dash runs it; the layout itself also asks for the login.
-Pages call the engine (quickbooks/), never the wire.
+every worker process and browser tab agrees. Staff see the page, Sync now and the preview; only an admin sees
+and may use Connect and Disconnect. Every callback has its role in pages/_access.py (checked by the guard in
+tracker/auth.py) and checks it again itself (`@requires`); the layout asks for the login too. Who pressed Sync
+now or Disconnect is recorded (quickbooks/attribution.py, the log). Pages call the engine, never the wire.
 """
 
 from __future__ import annotations
+
+import logging
 
 import dash
 import dash_bootstrap_components as dbc
@@ -16,16 +19,18 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from quickbooks import status as view
+from quickbooks.attribution import preview_as, start_sync_as, started_by
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.statuses import RunStatus
 from quickbooks.rules.values import shown_utc
 from quickbooks.web import pop_flash
-from tracker.auth import is_admin
+from tracker.auth import ADMIN, STAFF, current_user, has_role, requires
 from tracker.errors import TrackerError
 from tracker.scheduler import next_runs
 
 dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
 
+log = logging.getLogger(__name__)
 POLL_MS = 2000
 BADGE = {"LOCAL EMULATOR": "warning", "SANDBOX": "info", "PRODUCTION": "success"}
 
@@ -34,9 +39,23 @@ def _sync():
     return current_app.extensions["sync"]
 
 
+def _connection_buttons() -> list:
+    """Connect and Disconnect, for an admin only; staff are told who can."""
+    if not has_role(ADMIN):
+        return [html.P("Connecting or disconnecting QuickBooks needs an admin.", className="small text-muted mb-0",
+                       id="admin-connect-admin-only")]
+    return [dbc.Button("Connect QuickBooks", href="/qbo/connect", external_link=True, color="primary",
+                       id="admin-connect", className="me-2"),
+            dcc.ConfirmDialogProvider(
+                dbc.Button("Disconnect", color="danger", outline=True, id="admin-disconnect-btn"),
+                id="admin-disconnect",
+                message="Disconnect QuickBooks? The grant is revoked at Intuit and the stored tokens deleted; "
+                        "syncing stops until someone connects again.")]
+
+
 def layout(**_query):
-    if not is_admin():
-        return dbc.Alert(["The QuickBooks admin page needs the admin login. ",
+    if not has_role(STAFF):
+        return dbc.Alert(["The QuickBooks admin page needs a login. ",
                           html.A("Log in", href="/login?next=/admin", id="admin-login-link")], color="warning")
     flash = pop_flash()
     return html.Div([
@@ -46,14 +65,7 @@ def layout(**_query):
         html.Div(id="admin-db-busy"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader("QuickBooks connection"), dbc.CardBody([
-                html.Div(id="admin-connection"),
-                dbc.Button("Connect QuickBooks", href="/qbo/connect", external_link=True, color="primary",
-                           id="admin-connect", className="me-2"),
-                dcc.ConfirmDialogProvider(
-                    dbc.Button("Disconnect", color="danger", outline=True, id="admin-disconnect-btn"),
-                    id="admin-disconnect",
-                    message="Disconnect QuickBooks? The grant is revoked at Intuit and the stored tokens deleted; "
-                            "syncing stops until someone connects again."),
+                html.Div(id="admin-connection"), *_connection_buttons(),
             ])]), md=6),
             dbc.Col(dbc.Card([dbc.CardHeader("Sync"), dbc.CardBody([
                 dbc.Button("Sync now", id="admin-sync-now", color="primary", className="me-2"),
@@ -156,6 +168,7 @@ def _progress(run) -> tuple[int, str, bool]:
           Output("admin-progress", "value"), Output("admin-progress", "label"), Output("admin-progress", "animated"),
           Output("admin-last-runs", "children"), Output("admin-db-busy", "children"),
           Input("admin-poll", "n_intervals"))
+@requires(STAFF)
 def refresh(_n):
     sync = _sync()
     try:
@@ -170,16 +183,22 @@ def refresh(_n):
     run = view.progress_of(runs)
     value, label, animated = _progress(run)
     running = sync.running()
-    status = f"A sync is running ({run.trigger})." if running and run and run.status is RunStatus.RUNNING else ""
+    status = _running_text(sync, run) if running and run and run.status is RunStatus.RUNNING else ""
     return (_connection_card(conn), _counts(summary), _failed_table(failed), _recent_table(recent),
             _chart(view.history(runs)),
             value, label, animated, status, None)
 
 
+def _running_text(sync, run) -> str:
+    who = started_by(sync.engine, run.id)
+    return f"A sync is running ({run.trigger}{f', started by {who}' if who else ''})."
+
+
 @callback(Output("admin-sync-message", "children"), Input("admin-sync-now", "n_clicks"), prevent_initial_call=True)
+@requires(STAFF)
 def sync_now(_clicks):
     try:
-        started = _sync().start_in_background("manual")
+        started = start_sync_as(_sync(), current_user().username)
     except TrackerError as exc:   # SyncCouldNotStart: the disk or database failed; a message, never a 500
         return dbc.Alert(str(exc), color="danger", id="admin-sync-failed")
     except (OSError, SQLAlchemyError) as exc:
@@ -192,8 +211,9 @@ def sync_now(_clicks):
 
 
 @callback(Output("admin-preview", "children"), Input("admin-preview-btn", "n_clicks"), prevent_initial_call=True)
+@requires(STAFF)
 def preview(_clicks):
-    report = _sync().run("manual", dry_run=True)
+    report = preview_as(_sync(), current_user().username)
     if report.status is RunStatus.BUSY:
         return dbc.Alert("A sync is running; preview again when it has finished.", color="warning")
     if report.error:
@@ -217,13 +237,17 @@ def preview(_clicks):
 
 @callback(Output("admin-flash-area", "children"), Input("admin-disconnect", "submit_n_clicks"),
           prevent_initial_call=True)
+@requires(ADMIN)
 def disconnect_clicked(confirmed):
     if not confirmed:
         return no_update
+    user = current_user().username
     try:
         _sync().qb.disconnect()
     except TrackerError as exc:
+        log.warning("QuickBooks disconnect by %s failed: %s", user, exc)
         return dbc.Alert(f"Not disconnected: {exc}", color="danger", id="admin-disconnect-result")
+    log.info("QuickBooks disconnected by %s", user)
     return dbc.Alert("QuickBooks disconnected: the grant was revoked and the tokens deleted.", color="success",
                      id="admin-disconnect-result")
 

@@ -12,6 +12,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, dcc, html
 
 from pages._data import load_page_data
+from tracker.auth import STAFF, requires
 
 dash.register_page(__name__, path="/invoices", name="Invoices", title="Finance tracker: invoices", order=1)
 
@@ -52,6 +53,7 @@ def search_records(records: list[dict], text: str | None) -> list[dict]:
 
 
 @callback(Output(TABLE, "rowData"), Output(COUNT, "children"), Input(SEARCH, "value"), State(STORE, "data"))
+@requires(STAFF)
 def update_table(text, records):
     rows = search_records(records or [], text)
     return rows, f"{len(rows):,} of {len(records or []):,} invoices"

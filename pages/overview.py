@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
 from pages._data import load_page_data
+from tracker.auth import STAFF, requires
 from sankey_helpers import build_sankey, parse_amount, plot_text, totals_by_month, totals_by_status
 
 dash.register_page(__name__, path="/", name="Overview", title="Finance tracker: overview", order=0)
@@ -70,6 +71,7 @@ def _bar(groups: list[dict], key: str, title: str) -> go.Figure:
 
 @callback(Output(SANKEY, "figure"), Output(BY_STATUS, "figure"), Output(BY_MONTH, "figure"), Output(CARDS, "children"),
           Input(STATUS, "value"), Input(PARTY, "value"), State(STORE, "data"))
+@requires(STAFF)
 def update_overview(statuses, parties, records):
     rows = filter_records(records or [], statuses, parties)
     cards = [

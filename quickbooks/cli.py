@@ -15,7 +15,7 @@ import webbrowser
 from pathlib import Path
 
 import acd
-from quickbooks import demo
+from quickbooks import cli_users, demo
 from quickbooks.connection import QuickBooks, open_quickbooks
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.statuses import RunStatus
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "created twice)")
 
     commands.add_parser("status", help="show the connection, the sync counts and the last runs (never tokens)")
+    cli_users.add_parser(commands)
     return parser
 
 
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level)
         demo.announce_generated(demo.ensure_local_secrets())
+        if args.command == "users":   # needs only the database (and ADMIN_* for the first admin)
+            return cli_users.run(args, load_settings())
         qb_settings = load_qb_settings()
         demo.ensure_demo_workbook(settings, qb_settings)
         engine = db.make_engine(settings.database_url)

@@ -1,9 +1,9 @@
 """The web side of connecting QuickBooks: /qbo/connect starts OAuth, /qbo/callback finishes it.
 
-Both routes sit behind the admin login (auth.py). `state` lives in the admin's signed session and is used
-once. The outcome, good or bad, is put in the session and shown on /admin; stored tokens change only on
-success. In demo mode the app registers its own callback address with the bundled emulator, as an admin
-registers it at Intuit.
+Connecting needs the admin role, the PDF route staff (tracker/auth.py `requires`, besides the guard). `state`
+lives in the admin's server-side session and is used once; who connected is logged. The outcome, good or bad,
+is put in the session and shown on /admin; stored tokens change only on success. In demo mode the app registers
+its own callback address with the bundled emulator, as an admin registers it at Intuit.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 from flask import Flask, Response, abort, redirect, request, session, url_for
 
 from quickbooks.connection import QuickBooks
+from tracker.auth import ADMIN, STAFF, current_user, requires
 from tracker.errors import TrackerError
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def init_oauth_routes(server: Flask, quickbooks: QuickBooks) -> None:
         return quickbooks.settings.web_redirect_uri or url_for("qbo_callback", _external=True)
 
     @server.route("/qbo/invoice/<qb_id>/pdf")
+    @requires(STAFF)
     def qbo_invoice_pdf(qb_id: str):
         """An invoice's PDF, fetched from QuickBooks on demand (the sheet keeps only the link)."""
         if not qb_id.isdigit():
@@ -45,14 +47,19 @@ def init_oauth_routes(server: Flask, quickbooks: QuickBooks) -> None:
                         headers={"Content-Disposition": f'inline; filename="invoice-{qb_id}.pdf"'})
 
     @server.route("/qbo/connect")
+    @requires(ADMIN)
     def qbo_connect():
+        log.info("QuickBooks connect started by %s", current_user().username)
         return redirect(quickbooks.connect_url(session, redirect_uri()))
 
     @server.route("/qbo/callback", endpoint="qbo_callback")
+    @requires(ADMIN)
     def qbo_callback():
+        user = current_user().username
         try:
             flash("success", quickbooks.finish_connect(session, request.args.to_dict(), redirect_uri()))
+            log.info("QuickBooks connected by %s", user)
         except TrackerError as exc:
-            log.warning("QuickBooks connect refused: %s", exc)
+            log.warning("QuickBooks connect by %s refused: %s", user, exc)
             flash("danger", str(exc))
         return redirect("/admin")

@@ -64,6 +64,30 @@ def google_settings(sheets_emulator, make_settings, tmp_path):
 
 
 ADMIN_PASSWORD = "admin-password-for-tests"
+STAFF_PASSWORD = "staff-password-for-tests"
+
+
+def login(client, username: str, password: str, next_path: str = "/admin", **request_options):
+    """Log a Flask test client in through the real form (CSRF and all); returns the answer to the POST."""
+    import re
+
+    page = client.get(f"/login?next={next_path}", **request_options).get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"csrf": csrf, "username": username, "password": password, "next": next_path},
+                       **request_options)
+
+
+def browser_login(dash_duo, app, username: str, password: str, path: str = "/") -> None:
+    """Start the app's server, log in through the form in Chromium, and wait for the Dash page at `path`."""
+    from selenium.webdriver.common.by import By
+
+    dash_duo.start_server(app, navigate=False)   # "/" is behind the login now: no Dash page to wait for yet
+    dash_duo.driver.set_window_size(1400, 1000)   # a desktop; the default window is a small 780 x 440
+    dash_duo.driver.get(f"{dash_duo.server.url}/login?next={path}")
+    dash_duo.driver.find_element(By.ID, "username").send_keys(username)
+    dash_duo.driver.find_element(By.ID, "password").send_keys(password)
+    dash_duo.driver.find_element(By.ID, "login-submit").click()
+    dash_duo.wait_for_element("#react-entry-point", timeout=20)
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +98,7 @@ def tracker_app(tmp_path_factory):
 
     from app import create_app
     from quickbooks.settings import QbSettings
+    from tracker.users import add_user
 
     folder = tmp_path_factory.mktemp("app")
     settings = Settings(local_sheet_path=folder / "book.xlsx", database_url=f"sqlite:///{folder / 'db.sqlite'}",
@@ -81,22 +106,38 @@ def tracker_app(tmp_path_factory):
                         admin_password_hash=generate_password_hash(ADMIN_PASSWORD))
     app = create_app(settings, QbSettings(token_key=Fernet.generate_key().decode(), max_attempts=2,
                                           backoff_max_seconds=0.05))
+    add_user(app.server.config["TRACKER_ENGINE"], "staff", STAFF_PASSWORD, "staff", strict=False)  # admin: settings
     yield app
     app.server.extensions["quickbooks"].close()
 
 
 @pytest.fixture
 def admin_client(tracker_app):
-    """A Flask test client of the shared app, logged in as the admin through the real login form."""
-    import re
-
+    """A Flask test client of the shared app, logged in as the admin (created from ADMIN_PASSWORD_HASH)."""
     client = tracker_app.server.test_client()
-    page = client.get("/login?next=/admin").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"csrf": csrf, "username": "admin", "password": ADMIN_PASSWORD,
-                                           "next": "/admin"})
+    response = login(client, "admin", ADMIN_PASSWORD)
     assert response.status_code == 302 and response.headers["Location"] == "/admin"
     return client
+
+
+@pytest.fixture
+def staff_client(tracker_app):
+    """A Flask test client of the shared app, logged in as the staff user `staff`."""
+    client = tracker_app.server.test_client()
+    response = login(client, "staff", STAFF_PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"] == "/admin"
+    return client
+
+
+@pytest.fixture
+def forget_failed_logins(tracker_app):
+    """For tests that fail logins on the shared app: its throttle starts and ends empty."""
+    from tracker import throttle
+
+    engine = tracker_app.server.config["TRACKER_ENGINE"]
+    throttle.forget(engine)
+    yield engine
+    throttle.forget(engine)
 
 
 @pytest.fixture

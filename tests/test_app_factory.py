@@ -52,7 +52,10 @@ def test_python_app_py_serves_the_demo_and_takes_a_snapshot(tmp_path):
             assert time.monotonic() < deadline, "no snapshot within 30 s:\n" + log_file.read_text()
             time.sleep(0.2)
         assert _get_when_up(f"http://127.0.0.1:{port}/healthz", deadline).json() == {"status": "ok"}
-        assert requests.get(f"http://127.0.0.1:{port}/invoices", timeout=5).status_code == 200
+        anonymous = requests.get(f"http://127.0.0.1:{port}/invoices", timeout=5, allow_redirects=False)
+        assert (anonymous.status_code, anonymous.headers["Location"]) == (302, "/login?next=/invoices")
+        assert _login(f"http://127.0.0.1:{port}", "admin", "test-admin").get(
+            f"http://127.0.0.1:{port}/invoices", timeout=5).status_code == 200   # the first admin, from ADMIN_PASSWORD
     finally:
         child.terminate()
         child.wait(timeout=10)
@@ -60,6 +63,17 @@ def test_python_app_py_serves_the_demo_and_takes_a_snapshot(tmp_path):
     assert "Scheduler started with jobs: daily_snapshot_worker, qb_sync_invoices" in output
     assert "snapshot of inv_tbl: 150 rows" in output
     assert (tmp_path / "data" / "finance_tracker.xlsx").exists()
+
+
+def _login(base: str, username: str, password: str) -> requests.Session:
+    import re
+
+    browser = requests.Session()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(f"{base}/login", timeout=5).text).group(1)
+    answer = browser.post(f"{base}/login", data={"csrf": csrf, "username": username, "password": password,
+                                                  "next": "/"}, allow_redirects=False, timeout=5)
+    assert answer.status_code == 302, answer.text
+    return browser
 
 
 def _get_when_up(url: str, deadline: float) -> requests.Response:

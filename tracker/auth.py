@@ -1,122 +1,169 @@
-"""The admin login: one administrator (ADMIN_USERNAME + a hashed password), a signed session cookie.
+"""Who may reach what: roles, the `requires` decorator, and the guard in front of every request.
 
-A `before_request` guard protects every admin surface at once, from explicit lists that app.py passes in
-(pages/_access.py keeps them; tracker/ imports neither pages/ nor quickbooks/): the admin routes (Flask URL
-rules, or Dash page paths, which Dash serves through its catch-all rule), and the admin Dash callbacks by
-their `callback_map` key, so a callback cannot be called around the page. A callback POST whose output is
-in neither the admin nor the public list is refused without the login too (deny by default). Session
-cookies are HttpOnly, SameSite=Lax, Secure outside demo mode. The login form carries a CSRF token; failed
-logins are logged without the password.
+Three roles, each including the one before: `public` (anyone), `staff` (the dashboards, the admin page's
+read-only card, Sync now, Preview) and `admin` (also connecting and disconnecting QuickBooks). The user comes
+from the server-side session (tracker/sessions.py); users live in the database (tracker/users.py).
+
+The role of every route and Dash callback is declared in one place (pages/_access.py, which app.py hands to
+`AccessPolicy`; tracker/ imports neither pages/ nor quickbooks/) and checked twice:
+
+- `AccessPolicy.guard`, a `before_request` hook, refuses a request whose route, Dash page or callback needs more
+  than the user has (deny by default: a callback or route nobody declared needs the admin);
+- `requires(role)` on every staff/admin view and Dash callback checks the role inside the function itself, so
+  a way in that skips `before_request` (another transport, a test client, a future refactor) still meets it.
+  Dash's own views and its page-router callback get the same check from `protect_views` / `protect_callbacks`.
+
+Anonymous: 401 (a browser asking for a Dash page is sent to /login instead); logged in without the role: 403.
 """
 
 from __future__ import annotations
 
-import hmac
+import functools
+import inspect
 import logging
-import secrets
-import time
-from collections.abc import Collection
-from urllib.parse import urlsplit
+from collections.abc import Callable, Collection, Mapping, MutableMapping
+from urllib.parse import quote
 
-from flask import Flask, abort, redirect, render_template_string, request, session
-from werkzeug.security import check_password_hash
+from flask import Flask, abort, has_request_context, redirect, request, session
+
+from tracker.users import User
 
 log = logging.getLogger(__name__)
 
+PUBLIC, STAFF, ADMIN = "public", "staff", "admin"
+RANK = {PUBLIC: 0, STAFF: 1, ADMIN: 2}
 CALLBACK_PATH = "/_dash-update-component"
-SESSION_USER = "admin_user"
-SESSION_CSRF = "login_csrf"
-
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Admin login</title>
-<link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
-<body class="bg-light"><main class="container" style="max-width: 420px; margin-top: 10vh">
-<h1 class="h4 mb-3">Finance tracker: admin login</h1>
-{% if error %}<div class="alert alert-danger" id="login-error">{{ error }}</div>{% endif %}
-<form method="post" action="/login">
-  <input type="hidden" name="csrf" value="{{ csrf }}"><input type="hidden" name="next" value="{{ next }}">
-  <div class="mb-3"><label class="form-label" for="username">User</label>
-    <input class="form-control" id="username" name="username" autocomplete="username" required></div>
-  <div class="mb-3"><label class="form-label" for="password">Password</label>
-    <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
-  <button class="btn btn-primary" id="login-submit" type="submit">Log in</button>
-</form></main></body></html>"""
 
 
-def is_admin() -> bool:
-    return bool(session.get(SESSION_USER))
+def current_user() -> User | None:
+    """The logged-in user of this request, or None (anonymous, or no request at all)."""
+    return getattr(session, "user", None) if has_request_context() else None
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect."""
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not (target or "").startswith("/") or (target or "").startswith("//"):
-        return "/admin"
-    return target
+def has_role(role: str) -> bool:
+    if role == PUBLIC:
+        return True
+    user = current_user()
+    return user is not None and RANK.get(user.role, 0) >= RANK[role]
 
 
-def _page_path(path: str) -> str:
+def refuse(role: str) -> None:
+    """Abort with 401 (not logged in) or 403 (logged in without `role`) unless the user has `role`."""
+    if not has_role(role):
+        abort(401 if current_user() is None else 403)
+
+
+def requires(role: str) -> Callable:
+    """Decorate a Flask view or Dash callback: the role is checked inside it, whatever route led there."""
+    if role not in RANK:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorate(func: Callable) -> Callable:
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def checked(*args, **kwargs):
+                refuse(role)
+                return await func(*args, **kwargs)
+        else:
+            @functools.wraps(func)
+            def checked(*args, **kwargs):
+                refuse(role)
+                return func(*args, **kwargs)
+
+        checked.required_role = role   # functools.wraps carries it to Dash's wrapper too
+        return checked
+
+    return decorate
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(next_path, safe="/")
+
+
+def page_path(path: str) -> str:
     """The path as Dash's page router reads it: "/admin/" and "/admin" are the same page."""
     return "/" + path.strip("/")
 
 
-def _callback_output() -> str:
+def callback_output() -> str:
     """The callback a Dash POST asks for: its `output`, the key Dash looks the callback up by."""
     body = request.get_json(silent=True)
     return str(body.get("output", "")) if isinstance(body, dict) else ""
 
 
-def init_auth(server: Flask, username: str, password_hash: str, secure_cookie: bool, *,
-              admin_routes: Collection[str], admin_callbacks: Collection[str],
-              public_callbacks: Collection[str]) -> None:
-    """Session cookie flags, the guard, /login and /logout.
+def strictest(*roles: str) -> str:
+    return max(roles, key=lambda role: RANK.get(role, RANK[ADMIN]))
 
-    `admin_routes`: URL rules as `server.url_map` spells them, or Dash page paths; `admin_callbacks` and
-    `public_callbacks`: Dash `callback_map` keys. A callback in neither set needs the login.
+
+class AccessPolicy:
+    """The declared role of every route (Flask rules, and Dash page paths) and every Dash callback.
+
+    `page_rules`: the rules that serve Dash's index for a page path ("/" and the catch-all); a request for one
+    also needs the role of the page path it asks for, and an anonymous GET is sent to the login form.
     """
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                         SESSION_COOKIE_SECURE=secure_cookie)
-    admin_routes, admin_callbacks = frozenset(admin_routes), frozenset(admin_callbacks)
-    public_callbacks = frozenset(public_callbacks)
 
-    @server.before_request
-    def guard():
-        if is_admin():
+    def __init__(self, routes: Mapping[str, str], callbacks: Mapping[str, str], page_rules: Collection[str]):
+        unknown = {name: role for name, role in {**routes, **callbacks}.items() if role not in RANK}
+        if unknown:
+            raise ValueError(f"unknown roles: {unknown}")
+        self.routes, self.callbacks, self.page_rules = dict(routes), dict(callbacks), frozenset(page_rules)
+
+    def role_of_request(self) -> str:
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        role = self.routes.get(rule, ADMIN) if rule else STAFF   # no rule matched: a 404 or 405, for users only
+        if rule in self.page_rules:
+            role = strictest(role, self.routes.get(page_path(request.path), role))
+        if rule == CALLBACK_PATH:
+            role = strictest(role, self.callbacks.get(callback_output(), ADMIN))
+        return role
+
+    def enforce(self):
+        """The request's answer when the user lacks its role (a redirect to /login for a page), else None."""
+        role = self.role_of_request()
+        if has_role(role):
             return None
-        rule = request.url_rule.rule if request.url_rule is not None else request.path
-        page = _page_path(request.path)
-        if rule in admin_routes or page in admin_routes:
-            if request.method == "GET" and rule not in admin_routes:   # a Dash page, served by the catch-all
-                return redirect(f"/login?next={page}")
-            abort(401)
-        if rule == CALLBACK_PATH and request.method == "POST":
-            output = _callback_output()
-            if output in admin_callbacks or output not in public_callbacks:
-                abort(401)
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        if current_user() is None and rule in self.page_rules and request.method in ("GET", "HEAD"):
+            return redirect(login_url(page_path(request.path)))
+        refuse(role)
         return None
 
-    @server.route("/login", methods=["GET", "POST"])
-    def login():
-        if request.method == "GET":
-            session[SESSION_CSRF] = secrets.token_urlsafe(24)
-            return render_template_string(PAGE, csrf=session[SESSION_CSRF], next=_safe_next(request.args.get("next")),
-                                          error=None)
-        expected_csrf = session.pop(SESSION_CSRF, "")
-        given_csrf = request.form.get("csrf", "")
-        target = _safe_next(request.form.get("next"))
-        user_ok = hmac.compare_digest(request.form.get("username", "").encode(), username.encode())
-        password_ok = bool(password_hash) and check_password_hash(password_hash, request.form.get("password", ""))
-        if expected_csrf and hmac.compare_digest(given_csrf.encode(), expected_csrf.encode()) and user_ok and password_ok:
-            session.clear()
-            session[SESSION_USER] = username
-            log.info("Admin %s logged in", username)
-            return redirect(target)
-        log.warning("Failed admin login from %s", request.remote_addr)
-        time.sleep(0.5)  # slows guessing a little; the real defence is a long generated password
-        session[SESSION_CSRF] = secrets.token_urlsafe(24)
-        return render_template_string(PAGE, csrf=session[SESSION_CSRF], next=target,
-                                      error="Wrong user or password, or the form expired: try again."), 401
+    def guard(self):
+        """The before_request hook."""
+        return self.enforce()
 
-    @server.route("/logout", methods=["POST", "GET"])
-    def logout():
-        session.clear()
-        return redirect("/")
+    def view_check(self, view: Callable, role: str) -> Callable:
+        """Wrap one of Dash's own views (which we cannot decorate where they are defined) with `enforce`."""
+        if inspect.iscoroutinefunction(view):
+            @functools.wraps(view)
+            async def checked(*args, **kwargs):
+                refused = self.enforce()
+                return refused if refused is not None else await view(*args, **kwargs)
+        else:
+            @functools.wraps(view)
+            def checked(*args, **kwargs):
+                refused = self.enforce()
+                return refused if refused is not None else view(*args, **kwargs)
+
+        checked.required_role = role
+        return checked
+
+    def protect_views(self, server: Flask) -> None:
+        """Check every view's declared role inside the view: ours carry `requires`, Dash's get `view_check`."""
+        for rule in server.url_map.iter_rules():
+            role = self.routes.get(rule.rule, ADMIN)
+            view = server.view_functions[rule.endpoint]
+            marked = getattr(view, "required_role", None)
+            if marked is not None and marked != role:
+                raise ValueError(f"{rule.rule} is declared {role} but its view requires {marked}")
+            if role != PUBLIC and marked is None:
+                server.view_functions[rule.endpoint] = self.view_check(view, role)
+
+    def protect_callbacks(self, callback_map: MutableMapping[str, dict]) -> None:
+        """Give every server-side Dash callback not decorated with `requires` (Dash's page router) its role."""
+        for key, spec in callback_map.items():
+            func = spec.get("callback")
+            if func is not None and getattr(func, "required_role", None) is None:
+                role = self.callbacks.get(key, ADMIN)
+                if role != PUBLIC:
+                    spec["callback"] = requires(role)(func)

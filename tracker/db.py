@@ -13,11 +13,12 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from filelock import FileLock
-from sqlalchemy import (Column, Date, DateTime, Float, Integer, LargeBinary, MetaData, String, Table, Text,
-                        UniqueConstraint, create_engine, event)
+from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table,
+                        Text, UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import URL, Engine, make_url
 
 from tracker import files
+from tracker.actor import current_actor
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -116,6 +117,41 @@ sync_runs = Table(
     Column("counts_json", Text, nullable=False, server_default="{}"),
     Column("failures_json", Text, nullable=False, server_default="[]"),
     Column("error", Text, nullable=True),
+    # The logged-in user who pressed "Sync now" (tracker/actor.py); null for scheduled, cron and daemon runs.
+    Column("started_by", String(64), nullable=True, default=current_actor),
+)
+
+# Who may log in (tracker/users.py): role staff or admin; the password only as a werkzeug scrypt hash.
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("password_changed_at", Float, nullable=False),
+    Column("last_login_at", Float, nullable=True),
+    UniqueConstraint("username"),
+)
+
+# Logged-in sessions (tracker/sessions.py): the cookie carries a random token, signed; only its SHA-256 is kept
+# here, so the database file holds no usable session. Logout, idle expiry and a password change delete rows.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("data_json", Text, nullable=False, server_default="{}"),
+)
+
+# Failed logins of the last minutes (tracker/throttle.py), per user name and client address, for every worker.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("address", String(64), nullable=False, index=True),
+    Column("failed_at", Float, nullable=False, index=True),
 )
 
 

@@ -52,6 +52,7 @@ class Settings:
     admin_username: str = "admin"
     admin_password_hash: str = field(default="", repr=False)
     cookie_secure: bool = False
+    session_idle_minutes: int = 480
 
     @property
     def sheet_label(self) -> str:
@@ -188,6 +189,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ADMIN_PASSWORD": ("admin_password_hash", lambda raw: generate_password_hash(raw.strip())),
     "ADMIN_PASSWORD_HASH": ("admin_password_hash", parse_password_hash),
     "SESSION_COOKIE_SECURE": ("cookie_secure", parse_bool),
+    "SESSION_IDLE_MINUTES": ("session_idle_minutes", parse_positive_int),
 }
 
 SETTING_NAMES = tuple(_FIELDS)

@@ -1,7 +1,8 @@
-"""pages/_access.py classifies every route, page and Dash callback, and the login guard follows it.
+"""pages/_access.py gives every route, page and Dash callback a role, and both checks follow it.
 
-A new admin callback, route or page that nobody listed fails the classification tests here; the table-driven
-tests then check, for every listed admin entry, that an anonymous request is refused and the admin's is not.
+A route, page or callback that nobody declared fails the classification tests here. The table-driven tests then
+check every declared entry both ways, for an anonymous visitor, a staff user and an admin; and again with the
+before_request guard taken away, to prove that each view and callback checks its role itself (`requires`).
 """
 
 from __future__ import annotations
@@ -13,22 +14,17 @@ import pytest
 
 from pages import _access as access
 from quickbooks.sync import SYNC_LEASE
+from tracker.auth import ADMIN, PUBLIC, RANK, STAFF
 from tracker.leases import release, try_acquire
 
-ROUTE_LISTS = {"ADMIN_ROUTES": access.ADMIN_ROUTES, "PUBLIC_ROUTES": access.PUBLIC_ROUTES,
-               "DASHBOARD_ROUTES": access.DASHBOARD_ROUTES}
-CALLBACK_LISTS = {"ADMIN_CALLBACKS": access.ADMIN_CALLBACKS, "PUBLIC_CALLBACKS": access.PUBLIC_CALLBACKS}
 CALLBACK_PATH = "/_dash-update-component"
+ROUTER = "..%s.." % "...".join(("_pages_content.children", "_pages_store.data"))
 
 
-def _holders(name: str, lists: dict[str, frozenset[str]]) -> list[str]:
-    return [list_name for list_name, entries in lists.items() if name in entries]
-
-
-@pytest.fixture(scope="module")
-def callback_map(tracker_app):
+@pytest.fixture
+def callback_map(tracker_app, staff_client):
     """The app's callbacks: Dash moves the @callback functions of pages/ into `callback_map` on the first request."""
-    assert tracker_app.server.test_client().get("/_dash-layout").status_code == 200
+    assert staff_client.get("/_dash-layout").status_code == 200
     return tracker_app.callback_map
 
 
@@ -40,30 +36,38 @@ def _page_paths() -> set[str]:
     return {page["path"] for page in dash.page_registry.values()}
 
 
-def test_every_callback_is_listed_exactly_once(callback_map):
-    assert {key: _holders(key, CALLBACK_LISTS) for key in callback_map
-            if len(_holders(key, CALLBACK_LISTS)) != 1} == {}
+def test_every_callback_has_a_role(callback_map):
+    assert sorted(set(callback_map) - set(access.CALLBACKS)) == []
 
 
-def test_every_listed_callback_exists(callback_map):
-    listed = access.ADMIN_CALLBACKS | access.PUBLIC_CALLBACKS
-    assert sorted(listed - set(callback_map)) == []
+def test_every_route_and_page_has_a_role(tracker_app):
+    """Flask rules as url_map spells them, and Dash page paths (all served by "/" and the catch-all rule)."""
+    assert sorted((_rules(tracker_app) | _page_paths()) - set(access.ROUTES)) == []
 
 
-def test_every_route_and_page_is_listed_exactly_once(tracker_app):
-    """Flask rules as url_map spells them, and Dash page paths (all served by the catch-all rule)."""
-    names = _rules(tracker_app) | _page_paths()
-    assert {name: _holders(name, ROUTE_LISTS) for name in names if len(_holders(name, ROUTE_LISTS)) != 1} == {}
+def test_every_declared_entry_exists_and_every_role_is_known(tracker_app, callback_map):
+    assert sorted(set(access.ROUTES) - _rules(tracker_app) - _page_paths()) == []
+    assert sorted(set(access.CALLBACKS) - set(callback_map)) == []
+    assert {role for role in [*access.ROUTES.values(), *access.CALLBACKS.values()]} <= set(RANK)
+    assert access.PAGE_RULES <= _rules(tracker_app)
 
 
-def test_every_listed_route_exists(tracker_app):
-    listed = access.ADMIN_ROUTES | access.PUBLIC_ROUTES | access.DASHBOARD_ROUTES
-    assert sorted(listed - _rules(tracker_app) - _page_paths()) == []
+def test_only_the_login_health_check_and_static_assets_are_public():
+    assert sorted(name for name, role in access.ROUTES.items() if role == PUBLIC) == sorted([
+        "/login", "/logout", "/healthz", "/static/<path:filename>", "/assets/<path:filename>",
+        "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>", "/_favicon.ico"])
+    assert [key for key, role in access.CALLBACKS.items() if role == PUBLIC] == []
 
 
-@pytest.fixture
-def admin(admin_client):
-    return admin_client
+def test_every_view_and_callback_checks_its_declared_role_itself(tracker_app, callback_map):
+    server = tracker_app.server
+    views = {rule.rule: getattr(server.view_functions[rule.endpoint], "required_role", None)
+             for rule in server.url_map.iter_rules()}
+    assert {rule: marked for rule, marked in views.items()
+            if access.ROUTES[rule] != PUBLIC and marked != access.ROUTES[rule]} == {}
+    callbacks = {key: getattr(spec["callback"], "required_role", None) for key, spec in callback_map.items()
+                 if "callback" in spec}   # a clientside callback has no server function
+    assert {key: marked for key, marked in callbacks.items() if marked != access.CALLBACKS[key]} == {}
 
 
 def _url(rule: str) -> str:
@@ -80,32 +84,63 @@ def _body(key: str, spec: dict | None = None) -> dict:
             "state": [{"id": s["id"], "property": s["property"]} for s in (spec or {}).get("state", [])]}
 
 
-@pytest.mark.parametrize("rule", sorted(access.ADMIN_ROUTES))
-def test_an_admin_route_needs_the_login(tracker_app, admin, rule):
+PROTECTED_ROUTES = sorted(name for name, role in access.ROUTES.items() if role != PUBLIC)
+
+
+def _assert_anonymous_refused(tracker_app, client, rule):
     url = _url(rule)
-    anonymous = tracker_app.server.test_client()
-    response = anonymous.get(url)
-    if rule in _rules(tracker_app):
+    response = client.get(url)
+    if rule in _rules(tracker_app) and rule not in access.PAGE_RULES and rule != CALLBACK_PATH:
         assert response.status_code == 401
-    else:   # a Dash page: the browser is sent to the login form, and back afterwards
+    else:   # a Dash page (a GET of the POST-only callback route is one too): the browser is sent to log in
         assert response.status_code == 302 and response.headers["Location"] == f"/login?next={url}"
-    assert anonymous.post(url).status_code in (401, 405)   # never the redirect; 405: a GET-only rule
-    assert admin.get(url).status_code != 401
+    assert client.post(url).status_code in (401, 405)   # never the page; 405: a GET-only rule
 
 
-@pytest.mark.parametrize("key", sorted(access.ADMIN_CALLBACKS))
-def test_an_admin_callback_needs_the_login(tracker_app, callback_map, admin, key):
+@pytest.mark.parametrize("rule", PROTECTED_ROUTES)
+def test_a_protected_route_refuses_anonymous_requests(tracker_app, rule):
+    _assert_anonymous_refused(tracker_app, tracker_app.server.test_client(), rule)
+
+
+@pytest.mark.parametrize("rule", [r for r in PROTECTED_ROUTES if r != CALLBACK_PATH])   # callbacks: below
+def test_each_role_reaches_exactly_its_routes(tracker_app, staff_client, admin_client, rule):
+    staff, admin = staff_client.get(_url(rule)).status_code, admin_client.get(_url(rule)).status_code
+    assert admin not in (401, 403)
+    assert staff == 403 if access.ROUTES[rule] == ADMIN else staff not in (401, 403)
+
+
+STAFF_CALLBACKS = sorted(key for key, role in access.CALLBACKS.items() if role == STAFF)
+ADMIN_CALLBACKS = sorted(key for key, role in access.CALLBACKS.items() if role == ADMIN)
+
+
+def _post_callback(tracker_app, client, key, callback_map) -> int:
+    """Post the callback with the sync lease held, so that no callback starts a sync or a preview."""
     sync = tracker_app.server.extensions["sync"]
-    runs_before = len(sync.runs.recent(1000))
-    body = _body(key, callback_map[key])
-    assert tracker_app.server.test_client().post(CALLBACK_PATH, json=body).status_code == 401
-    assert len(sync.runs.recent(1000)) == runs_before, "an anonymous callback ran"
-    # Logged in, the callback runs; the sync lease is held so no callback starts a sync or a preview.
     assert try_acquire(sync.engine, SYNC_LEASE, "test-access", ttl=60)
     try:
-        assert admin.post(CALLBACK_PATH, json=body).status_code in (200, 204)
+        return client.post(CALLBACK_PATH, json=_body(key, callback_map[key])).status_code
     finally:
         release(sync.engine, SYNC_LEASE, "test-access")
+
+
+@pytest.mark.parametrize("key", sorted(access.CALLBACKS))
+def test_an_anonymous_callback_is_refused_and_runs_nothing(tracker_app, callback_map, key):
+    sync = tracker_app.server.extensions["sync"]
+    runs_before = len(sync.runs.recent(1000))
+    assert tracker_app.server.test_client().post(CALLBACK_PATH, json=_body(key, callback_map.get(key))).status_code == 401
+    assert len(sync.runs.recent(1000)) == runs_before, "an anonymous callback ran"
+
+
+@pytest.mark.parametrize("key", [k for k in STAFF_CALLBACKS if k != "_pages_dummy.children"])
+def test_staff_and_admin_run_staff_callbacks(tracker_app, callback_map, staff_client, admin_client, key):
+    assert _post_callback(tracker_app, staff_client, key, callback_map) in (200, 204)
+    assert _post_callback(tracker_app, admin_client, key, callback_map) in (200, 204)
+
+
+@pytest.mark.parametrize("key", ADMIN_CALLBACKS)
+def test_only_an_admin_runs_admin_callbacks(tracker_app, callback_map, staff_client, admin_client, key):
+    assert _post_callback(tracker_app, staff_client, key, callback_map) == 403
+    assert _post_callback(tracker_app, admin_client, key, callback_map) in (200, 204)
 
 
 @pytest.mark.parametrize("body", [
@@ -116,20 +151,132 @@ def test_an_admin_callback_needs_the_login(tracker_app, callback_map, admin, key
     {"inputs": []},
     ["admin-sync-message.children"],
 ], ids=["near-miss", "unknown", "mangled-multi", "list-output", "no-output", "not-an-object"])
-def test_an_unlisted_callback_is_refused_anonymously(tracker_app, callback_map, body):
+def test_an_undeclared_callback_needs_the_admin(tracker_app, staff_client, body):
+    assert tracker_app.server.test_client().post(CALLBACK_PATH, json=body).status_code == 401
+    assert staff_client.post(CALLBACK_PATH, json=body).status_code == 403
+
+
+def _router(callback_map, path: str) -> dict:
+    body = _body(ROUTER, callback_map[ROUTER])
+    for value, prop in zip((path, ""), ("pathname", "search")):
+        next(i for i in body["inputs"] if i["property"] == prop)["value"] = value
+    return body
+
+
+def test_staff_see_the_admin_page_without_connect_or_disconnect(tracker_app, callback_map, staff_client,
+                                                                admin_client):
+    staff = staff_client.post(CALLBACK_PATH, json=_router(callback_map, "/admin"))
+    assert staff.status_code == 200
+    assert b"admin-sync-now" in staff.data and b"admin-preview-btn" in staff.data
+    assert b"admin-connect\"" not in staff.data and b"admin-disconnect" not in staff.data
+    assert b"admin-connect-admin-only" in staff.data
+    admin = admin_client.post(CALLBACK_PATH, json=_router(callback_map, "/admin"))
+    assert b"admin-connect\"" in admin.data and b"admin-disconnect-btn" in admin.data
+
+
+@pytest.mark.parametrize("path", ["/", "/invoices"])
+def test_the_dashboards_need_a_login(tracker_app, callback_map, path):
+    anonymous = tracker_app.server.test_client()
+    response = anonymous.get(path)
+    assert response.status_code == 302 and response.headers["Location"] == f"/login?next={path}"
+    assert anonymous.post(CALLBACK_PATH, json=_router(callback_map, path)).status_code == 401
+
+
+def test_an_anonymous_overview_callback_gets_no_records(tracker_app, callback_map):
+    key = next(k for k in access.CALLBACKS if "overview-sankey" in k)
+    body = _body(key, callback_map[key])
+    body["state"] = [{"id": "overview-records", "property": "data", "value": [{"invoice": "X", "inv_dollars": "1"}]}]
+    response = tracker_app.server.test_client().post(CALLBACK_PATH, json=body)
+    assert response.status_code == 401 and b"overview" not in response.data
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/assets/bootstrap.min.css"])
+def test_public_routes_are_open(tracker_app, path):
+    assert tracker_app.server.test_client().get(path).status_code == 200
+
+
+def test_dash_bundles_are_public_but_the_layout_is_not(tracker_app, staff_client):
+    index = staff_client.get("/").get_data(as_text=True)
+    bundle = re.search(r'src="(/_dash-component-suites/[^"]+)"', index).group(1)
+    anonymous = tracker_app.server.test_client()
+    assert anonymous.get(bundle).status_code == 200
+    assert anonymous.get("/_dash-layout").status_code == 401
+    assert anonymous.get("/_dash-dependencies").status_code == 401
+
+
+# --- without the before_request guard: every view and callback still checks its role itself --------------------
+
+@pytest.fixture
+def without_guard(tracker_app, callback_map):
+    hooks = tracker_app.server.before_request_funcs[None]
+    guard = next(hook for hook in hooks if getattr(hook, "__name__", "") == "guard")
+    position = hooks.index(guard)
+    hooks.remove(guard)
+    yield
+    hooks.insert(position, guard)
+
+
+@pytest.mark.parametrize("rule", PROTECTED_ROUTES)
+def test_without_the_guard_a_protected_route_still_refuses_anonymous_requests(tracker_app, without_guard, rule):
+    _assert_anonymous_refused(tracker_app, tracker_app.server.test_client(), rule)
+
+
+@pytest.mark.parametrize("key", sorted(access.CALLBACKS))
+def test_without_the_guard_a_callback_still_refuses_anonymous_requests(tracker_app, callback_map, without_guard,
+                                                                       key):
+    body = _body(key, callback_map.get(key))
     assert tracker_app.server.test_client().post(CALLBACK_PATH, json=body).status_code == 401
 
 
-def test_the_page_router_is_public_and_the_admin_layout_asks_for_the_login(tracker_app, callback_map):
-    key = "..%s.." % "...".join(("_pages_content.children", "_pages_store.data"))
-    body = _body(key, callback_map[key])
-    for value, prop in zip(("/admin", ""), ("pathname", "search")):
-        next(i for i in body["inputs"] if i["property"] == prop)["value"] = value
-    response = tracker_app.server.test_client().post(CALLBACK_PATH, json=body)
-    assert response.status_code == 200
-    assert b"admin-login-link" in response.data and b"admin-sync-now" not in response.data
+@pytest.mark.parametrize("rule", sorted(name for name, role in access.ROUTES.items() if role == ADMIN))
+def test_without_the_guard_staff_still_cannot_connect(tracker_app, staff_client, without_guard, rule):
+    assert staff_client.get(_url(rule)).status_code == 403
 
 
-@pytest.mark.parametrize("path", sorted(access.DASHBOARD_ROUTES | {"/login", "/healthz", "/_dash-layout"}))
-def test_public_routes_are_open(tracker_app, path):
-    assert tracker_app.server.test_client().get(path).status_code == 200
+def test_without_the_guard_staff_still_cannot_disconnect(tracker_app, callback_map, staff_client, without_guard):
+    qb = tracker_app.server.extensions["sync"].qb
+    calls = []
+    original, qb.disconnect = qb.disconnect, lambda: calls.append("disconnect")
+    try:
+        body = _body("admin-flash-area.children", callback_map["admin-flash-area.children"])
+        body["inputs"][0]["value"] = 1
+        assert staff_client.post(CALLBACK_PATH, json=body).status_code == 403
+    finally:
+        qb.disconnect = original
+    assert calls == []
+
+
+def test_the_callback_functions_refuse_outside_any_route(tracker_app):
+    """Called directly, as another transport would call them (no guard, no Dash view): the role still holds."""
+    from flask import session
+    from werkzeug.exceptions import Forbidden, Unauthorized
+
+    from pages import admin, invoices
+    from tracker.users import User
+
+    with tracker_app.server.test_request_context("/"):
+        with pytest.raises(Unauthorized):
+            invoices.update_table("x", [{"invoice": "secret"}])
+        with pytest.raises(Unauthorized):
+            admin.sync_now(1)
+        session.user = User(0, "someone", STAFF)
+        with pytest.raises(Forbidden):
+            admin.disconnect_clicked(1)
+        assert invoices.update_table("", [{"invoice": "A-1"}])[1] == "1 of 1 invoices"
+
+
+def test_requires_checks_async_functions_too(tracker_app):
+    import asyncio
+
+    from werkzeug.exceptions import Unauthorized
+
+    from tracker.auth import requires
+
+    @requires(STAFF)
+    async def callback():
+        return "ran"
+
+    assert callback.required_role == STAFF
+    with tracker_app.server.test_request_context("/"):
+        with pytest.raises(Unauthorized):
+            asyncio.run(callback())

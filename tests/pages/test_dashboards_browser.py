@@ -9,6 +9,7 @@ from quickbooks import demo
 from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
 from tests.builders import sheet_row, table
+from tests.conftest import STAFF_PASSWORD, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +28,7 @@ def use_settings(tracker_app, point_app, tmp_path):
 
 def test_overview_draws_the_sankey_from_the_demo_workbook(dash_duo, tracker_app, use_settings):
     use_settings(demo_workbook=True)
-    dash_duo.start_server(tracker_app)
+    browser_login(dash_duo, tracker_app, "staff", STAFF_PASSWORD)
     dash_duo.wait_for_contains_text("#overview-source", "150 invoices", timeout=20)
     dash_duo.wait_for_element("#overview-sankey .sankey .sankey-node", timeout=20)
     assert len(dash_duo.find_elements("#overview-sankey .sankey-node")) >= 8
@@ -42,7 +43,7 @@ def test_overview_filters_change_the_totals(dash_duo, tracker_app, use_settings)
         ["A-2", "pending", "ACD", "O'Brien & Sons", "Zoë Café Ltd", "$2,000", "400", "1600"],
         ["V-1", "pending", "Accelebrate", "ACD", "Initech", "300", "", ""],
     ])})
-    dash_duo.start_server(tracker_app)
+    browser_login(dash_duo, tracker_app, "staff", STAFF_PASSWORD)
     dash_duo.wait_for_text_to_equal("#overview-total", "$3,300.50", timeout=20)
     dash_duo.select_dcc_dropdown("#overview-status", value="pending")
     dash_duo.wait_for_text_to_equal("#overview-total", "$2,300.00", timeout=10)
@@ -52,7 +53,7 @@ def test_overview_filters_change_the_totals(dash_duo, tracker_app, use_settings)
 
 def test_invoices_table_searches_every_column(dash_duo, tracker_app, use_settings):
     use_settings(demo_workbook=True)
-    dash_duo.start_server(tracker_app)
+    browser_login(dash_duo, tracker_app, "staff", STAFF_PASSWORD)
     dash_duo.wait_for_element("#nav-invoices", timeout=20).click()
     dash_duo.wait_for_contains_text("#invoices-count", "150 of 150 invoices", timeout=20)
     search = dash_duo.find_element("#invoices-search")
@@ -69,7 +70,7 @@ def test_a_missing_worksheet_is_a_message_not_a_traceback(dash_duo, tracker_app,
     settings = use_settings(inv_worksheet="invoices_2026")
     LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": _rows([])})
     before = settings.local_sheet_path.read_bytes()
-    dash_duo.start_server(tracker_app)
+    browser_login(dash_duo, tracker_app, "staff", STAFF_PASSWORD)
     dash_duo.wait_for_contains_text("#overview-error", "no worksheet 'invoices_2026' (it has: inv_tbl)", timeout=20)
     assert "Traceback" not in dash_duo.driver.page_source
     assert settings.local_sheet_path.read_bytes() == before

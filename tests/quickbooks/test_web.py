@@ -1,4 +1,5 @@
-"""/qbo/connect and /qbo/callback behind the login: every refused callback leaves a message and no tokens."""
+"""/qbo/connect and /qbo/callback need the admin role: every refused callback leaves a message and no tokens; who
+connected is logged. The PDF route is open to staff."""
 
 from __future__ import annotations
 
@@ -62,13 +63,32 @@ def test_a_company_other_than_qb_realm_id_is_refused(admin, tracker_app):
 
 
 def test_session_cookie_flags(tracker_app):
+    from tests.conftest import ADMIN_PASSWORD, login
+
     client = tracker_app.server.test_client()
-    response = client.get("/login")
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    form_cookie = client.get("/login").headers["Set-Cookie"]
+    assert form_cookie.startswith("login_csrf=") and "HttpOnly" in form_cookie and "SameSite=Lax" in form_cookie
+    session_cookie = login(client, "admin", ADMIN_PASSWORD).headers["Set-Cookie"]
+    assert session_cookie.startswith("session=") and "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
 
 
-def test_an_invoice_pdf_is_fetched_on_demand(admin, tracker_app):
+def test_staff_cannot_connect_and_a_connect_names_the_admin(admin, staff_client, tracker_app, caplog):
+    from tests.builders import consent, query_params
+
+    store = tracker_app.server.extensions["sync"].qb.store
+    assert staff_client.get("/qbo/connect").status_code == 403
+    assert staff_client.get("/qbo/callback", query_string={"code": "c", "state": "s"}).status_code == 403
+    assert store.info() is None
+    redirect_to = consent(admin.get("/qbo/connect").headers["Location"])
+    with caplog.at_level("INFO", logger="quickbooks.web"):
+        response = admin.get("/qbo/callback", query_string=query_params(redirect_to))
+    assert response.status_code == 302 and _flash(admin)["kind"] == "success", _flash(admin)
+    assert store.info() is not None
+    assert "QuickBooks connected by admin" in caplog.text
+    store.clear()
+
+
+def test_an_invoice_pdf_is_fetched_on_demand(admin, staff_client, tracker_app):
     import time
 
     from quickbooks.wire.tokens import TokenSet
@@ -81,5 +101,6 @@ def test_an_invoice_pdf_is_fetched_on_demand(admin, tracker_app):
         {"Amount": 10.0, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
     response = admin.get(f"/qbo/invoice/{invoice['Id']}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert staff_client.get(f"/qbo/invoice/{invoice['Id']}/pdf").data.startswith(b"%PDF-")
     assert response.data.startswith(b"%PDF-")
     assert tracker_app.server.test_client().get(f"/qbo/invoice/{invoice['Id']}/pdf").status_code == 401
