@@ -6,6 +6,8 @@ shape before anything changes; a file that is not JSON of this shape (a pickle f
 or hand-edited file) is refused with a warning naming the problem, and the emulator keeps its fresh demo company.
 A file written before a field existed loads with that field's fresh value. Behaviour settings saved in the file
 win over the constructor's (the demo only sets them at run time, through the control API).
+The file holds the demo grant's tokens, so only its owner may read it: it is written with mode 0600 (or the
+tighter mode it already has), and one that group or others may read is set to 0600 at load, with a warning.
 
     {"format": "qbo-emulator-state", "version": 1,
      "company": {"objects": {entity: {id: object}}, "created_log": [[entity, id]], "sequences": {name: int},
@@ -29,6 +31,7 @@ import dataclasses
 import json
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -56,11 +59,34 @@ def save_state(emu) -> None:
         handle, temp = tempfile.mkstemp(prefix=Path(emu.state_file).name + ".", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(handle, "wb") as file:
+                os.fchmod(file.fileno(), _owner_only_mode(emu.state_file))
                 file.write(data)
             os.replace(temp, emu.state_file)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def _owner_only_mode(path) -> int:
+    """The mode of the file at `path` when only its owner may use it, else 0600 (also for a new file)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return 0o600
+    return mode if not mode & 0o077 else 0o600
+
+
+def _tighten(path) -> None:
+    """Set the file to 0600 when group or others may read it (it holds tokens), saying so in the log."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        return   # loading says what is wrong with the file
+    if mode & 0o077:
+        log.warning("QuickBooks emulator: %s was readable by group or others (mode %03o): set to 600, as it holds "
+                    "the demo grant's tokens", path, mode)
 
 
 def state_json(emu) -> dict:
@@ -98,6 +124,7 @@ def _oauth_json(oauth) -> dict:
 def load_state(emu) -> bool:
     """Load the saved state into `emu`; False (and a warning, nothing changed) when the file is refused."""
     path = emu.state_file
+    _tighten(path)
     try:
         state = parse_state(json.loads(Path(path).read_bytes()), set(emu.company.objects))
     except (OSError, ValueError, RecursionError) as exc:   # JSONDecodeError, UnicodeDecodeError: ValueErrors
