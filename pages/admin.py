@@ -4,7 +4,7 @@ Everything shown comes from the database through quickbooks/status.py, polled ev
 every worker process and browser tab agrees. Staff see the page, Sync now and the preview; only an admin sees
 and may use Connect and Disconnect. Every callback has its role in pages/_access.py (checked by the guard in
 tracker/auth.py) and checks it again itself (`@requires`); the layout asks for the login too. Who pressed Sync
-now or Disconnect is recorded (quickbooks/attribution.py, the log). Pages call the engine, never the wire.
+now or Disconnect is recorded (sync_runs.started_by, the log). Pages call the engine, never the wire.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from quickbooks import status as view
-from quickbooks.attribution import preview_as, start_sync_as, started_by
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.statuses import RunStatus
 from quickbooks.rules.values import shown_utc
@@ -183,22 +182,21 @@ def refresh(_n):
     run = view.progress_of(runs)
     value, label, animated = _progress(run)
     running = sync.running()
-    status = _running_text(sync, run) if running and run and run.status is RunStatus.RUNNING else ""
+    status = _running_text(run) if running and run and run.status is RunStatus.RUNNING else ""
     return (_connection_card(conn), _counts(summary), _failed_table(failed), _recent_table(recent),
             _chart(view.history(runs)),
             value, label, animated, status, None)
 
 
-def _running_text(sync, run) -> str:
-    who = started_by(sync.engine, run.id)
-    return f"A sync is running ({run.trigger}{f', started by {who}' if who else ''})."
+def _running_text(run) -> str:
+    return f"A sync is running ({run.trigger}{f', started by {run.started_by}' if run.started_by else ''})."
 
 
 @callback(Output("admin-sync-message", "children"), Input("admin-sync-now", "n_clicks"), prevent_initial_call=True)
 @requires(STAFF)
 def sync_now(_clicks):
     try:
-        started = start_sync_as(_sync(), current_user().username)
+        started = _sync().start_in_background("manual", started_by=current_user().username)
     except TrackerError as exc:   # SyncCouldNotStart: the disk or database failed; a message, never a 500
         return dbc.Alert(str(exc), color="danger", id="admin-sync-failed")
     except (OSError, SQLAlchemyError) as exc:
@@ -213,7 +211,7 @@ def sync_now(_clicks):
 @callback(Output("admin-preview", "children"), Input("admin-preview-btn", "n_clicks"), prevent_initial_call=True)
 @requires(STAFF)
 def preview(_clicks):
-    report = preview_as(_sync(), current_user().username)
+    report = _sync().run("manual", dry_run=True, started_by=current_user().username)
     if report.status is RunStatus.BUSY:
         return dbc.Alert("A sync is running; preview again when it has finished.", color="warning")
     if report.error:

@@ -34,17 +34,18 @@ class RunRecord:
     counts: RunCounts = field(default_factory=RunCounts)
     error: str | None = None
     failures: tuple[Failure, ...] = ()
+    started_by: str | None = None   # who pressed "Sync now"; None for scheduled, cron and daemon runs
 
 
 class RunLog:
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time):
         self.engine, self.clock = engine, clock
 
-    def start(self, trigger: str, directions: Sequence[Direction]) -> int:
+    def start(self, trigger: str, directions: Sequence[Direction], started_by: str | None = None) -> int:
         with self.engine.begin() as connection:
             return connection.execute(insert(sync_runs).values(
                 trigger=trigger, directions=",".join(d.value for d in directions), status=RunStatus.RUNNING.value,
-                started_at=self.clock())).inserted_primary_key[0]
+                started_at=self.clock(), started_by=started_by)).inserted_primary_key[0]
 
     def fail_abandoned(self, run_id: int) -> int:
         """Mark every run older than `run_id` still `running` as failed (ABANDONED); how many. Called by the run
@@ -68,9 +69,10 @@ class RunLog:
                 counts_json=json.dumps(counts.to_json(), sort_keys=True), error=error[:2000] if error else None,
                 failures_json=json.dumps([f.to_json() for f in failures], ensure_ascii=False)))
 
-    def record_busy(self, trigger: str, directions: Sequence[Direction], holder: str | None) -> int:
+    def record_busy(self, trigger: str, directions: Sequence[Direction], holder: str | None,
+                    started_by: str | None = None) -> int:
         """A run that could not start because another holds the lease (kept for the history)."""
-        run_id = self.start(trigger, directions)
+        run_id = self.start(trigger, directions, started_by)
         self.finish(run_id, RunStatus.BUSY, RunCounts(), f"a sync is already running ({holder or 'another process'})")
         return run_id
 
@@ -84,4 +86,5 @@ def _record(row) -> RunRecord:
     directions = tuple(Direction(name) for name in row.directions.split(",") if name)
     return RunRecord(row.id, row.trigger, directions, RunStatus(row.status), row.started_at, row.finished_at,
                      row.rows_total, row.rows_done, RunCounts.from_json(json.loads(row.counts_json or "{}")),
-                     row.error, tuple(Failure.from_json(f) for f in json.loads(row.failures_json or "[]")))
+                     row.error, tuple(Failure.from_json(f) for f in json.loads(row.failures_json or "[]")),
+                     row.started_by)

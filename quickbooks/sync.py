@@ -64,7 +64,7 @@ class SyncService:
         if report.status is RunStatus.BUSY:
             log.info("Scheduled %s sync skipped: %s", direction.value, report.error)
 
-    def start_in_background(self, trigger: str = "manual") -> bool:
+    def start_in_background(self, trigger: str = "manual", started_by: str | None = None) -> bool:
         """Take the lease here (so the answer is certain), then run in a thread; False if a run holds it.
         SyncCouldNotStart, in plain words, when the disk or database fails (full disk, read-only database)."""
         holder = new_holder(f"sync:{trigger}")
@@ -78,7 +78,7 @@ class SyncService:
 
         def work():
             try:
-                self.run(trigger, lease_holder=holder)
+                self.run(trigger, lease_holder=holder, started_by=started_by)
             except Exception:  # recorded in sync_runs by run(); the web process must not die of it
                 log.exception("Background sync failed")
 
@@ -116,18 +116,21 @@ class SyncService:
 
     def run(self, trigger: str = "cli", directions: list[Direction] | None = None, *, limit: int | None = None,
             dry_run: bool = False, backfill: bool = False, progress: Callable[[int, int], None] | None = None,
-            should_stop: Callable[[], bool] = lambda: False, lease_holder: str | None = None) -> SyncReport:
-        """One run; `lease_holder` is given when the caller already took the lease (see `start_in_background`)."""
+            should_stop: Callable[[], bool] = lambda: False, lease_holder: str | None = None,
+            started_by: str | None = None) -> SyncReport:
+        """One run; `lease_holder` is given when the caller already took the lease (see `start_in_background`);
+        `started_by` names the person who pressed "Sync now" (None for the scheduler, cron and the daemon)."""
         options = RunOptions(tuple(directions or self.directions()), limit, dry_run, backfill)
         holder = lease_holder or new_holder(f"sync:{trigger}")
         if lease_holder is None and not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
-            run_id = self.runs.record_busy(trigger, options.directions, holder_of(self.engine, SYNC_LEASE, self.clock))
+            run_id = self.runs.record_busy(trigger, options.directions, holder_of(self.engine, SYNC_LEASE, self.clock),
+                                           started_by)
             return SyncReport(run_id, RunStatus.BUSY, error="A sync is already running; nothing was started")
         run_id = None
         renew = lambda: try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock)  # noqa: E731
         try:
             if not dry_run:   # inside the try: a database that fails here still gets the lease released
-                run_id = self.runs.start(trigger, options.directions)
+                run_id = self.runs.start(trigger, options.directions, started_by)
                 self.runs.fail_abandoned(run_id)   # we hold the lease: an older run still "running" has died
             report = SyncRun(self, run_id, options, progress, should_stop, renew).execute()
         except TrackerError as exc:
@@ -141,6 +144,7 @@ class SyncService:
             release(self.engine, SYNC_LEASE, holder)
         if run_id is not None:
             self.runs.finish(run_id, report.status, report.counts, report.error, report.failures)
-        log.info("Sync run %s (%s%s) %s: %s%s", run_id or "-", trigger, ", dry run" if dry_run else "", report.status,
-                 report.counts.summary(), f"; {report.error}" if report.error else "")
+        log.info("Sync run %s (%s%s%s) %s: %s%s", run_id or "-", trigger, f" by {started_by}" if started_by else "",
+                 ", dry run" if dry_run else "", report.status, report.counts.summary(),
+                 f"; {report.error}" if report.error else "")
         return report

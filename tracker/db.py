@@ -18,7 +18,6 @@ from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Integer, Larg
 from sqlalchemy.engine import URL, Engine, make_url
 
 from tracker import files
-from tracker.actor import current_actor
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -117,8 +116,8 @@ sync_runs = Table(
     Column("counts_json", Text, nullable=False, server_default="{}"),
     Column("failures_json", Text, nullable=False, server_default="[]"),
     Column("error", Text, nullable=True),
-    # The logged-in user who pressed "Sync now" (tracker/actor.py); null for scheduled, cron and daemon runs.
-    Column("started_by", String(64), nullable=True, default=current_actor),
+    # The logged-in user who pressed "Sync now"; null for scheduled, cron and daemon runs.
+    Column("started_by", String(64), nullable=True),
 )
 
 # Who may log in (tracker/users.py): role staff or admin; the password only as a werkzeug scrypt hash.

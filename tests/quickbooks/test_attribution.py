@@ -7,7 +7,6 @@ import time
 
 from sqlalchemy import select
 
-from quickbooks.attribution import started_by
 from tracker.db import sync_runs
 
 CALLBACK_PATH = "/_dash-update-component"
@@ -35,17 +34,17 @@ def test_sync_now_records_who_pressed_it(tracker_app, point_app, staff_client, t
     point_app(local_sheet_path=tmp_path / "missing.xlsx")   # the run fails fast; its row is what matters
     sync = tracker_app.server.extensions["sync"]
     before = _newest_run(sync.engine)
-    with caplog.at_level(logging.INFO, logger="quickbooks.attribution"):
+    with caplog.at_level(logging.INFO, logger="quickbooks.sync"):
         response = staff_client.post(CALLBACK_PATH, json=SYNC_NOW)
         assert response.status_code == 200 and b"Sync started" in response.data
         run = _wait_for_run_after(sync.engine, before.id if before else 0)
     assert (run.trigger, run.started_by) == ("manual", "staff")
-    assert started_by(sync.engine, run.id) == "staff"
-    assert "Sync now pressed by staff: started" in caplog.text
+    assert sync.runs.recent(1)[0].started_by == "staff"
+    assert f"Sync run {run.id} (manual by staff)" in caplog.text
 
 
 def test_scheduled_and_cli_runs_name_nobody(tracker_app, point_app, tmp_path):
     point_app(local_sheet_path=tmp_path / "missing.xlsx")
     sync = tracker_app.server.extensions["sync"]
     report = sync.run("schedule")
-    assert started_by(sync.engine, report.run_id) is None
+    assert next(r for r in sync.runs.recent(5) if r.id == report.run_id).started_by is None

@@ -12,7 +12,6 @@ from sqlalchemy import insert, inspect, select, text
 from werkzeug.security import generate_password_hash
 
 from tracker import db
-from tracker.actor import acting_as
 from tracker.db import sessions, sync_runs, users
 from tracker.sessions import SessionStore
 from tracker.users import (UserError, add_user, authenticate, bootstrap_admin, list_users, password_problem,
@@ -125,9 +124,9 @@ def test_migration_0006_keeps_existing_runs_and_adds_started_by(tmp_path):
     db.upgrade(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"users", "sessions", "login_failures"} <= tables
-    with acting_as("alice"), engine.begin() as connection:
+    with engine.begin() as connection:
         connection.execute(insert(sync_runs).values(trigger="manual", directions="invoice", status="ok",
-                                                    started_at=time.time()))
+                                                    started_at=time.time(), started_by="alice"))
     with engine.connect() as connection:
         assert connection.execute(select(sync_runs.c.started_by).order_by(sync_runs.c.id)).scalars().all() == [
             None, "alice"]
