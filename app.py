@@ -21,6 +21,7 @@ from tracker import db
 from tracker.errors import TrackerError
 from tracker.logging_setup import configure_logging
 from tracker.auth import AccessPolicy, current_user
+from tracker.account import PATH as PASSWORD_PAGE, init_account
 from tracker.login import init_auth
 from tracker.sessions import CSRF_KEY
 from tracker.users import bootstrap_admin
@@ -73,8 +74,9 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
     policy = AccessPolicy(access.ROUTES, access.CALLBACKS, access.PAGE_RULES)
     # Dash fills callback_map (and adds its page router) on the first request: give each its role check there.
     server.before_request(lambda: policy.protect_callbacks(app.callback_map))
-    init_auth(server, engine, policy, secure_cookie=settings.cookie_secure or not qb_settings.is_local,
-              idle_minutes=settings.session_idle_minutes)
+    store = init_auth(server, engine, policy, secure_cookie=settings.cookie_secure or not qb_settings.is_local,
+                      idle_minutes=settings.session_idle_minutes)
+    init_account(server, engine, store, strict=not qb_settings.is_local)
     init_oauth_routes(server, quickbooks)
     policy.protect_views(server)
 
@@ -101,6 +103,7 @@ def _account() -> list:
     if user is None:
         return []
     return [dbc.NavItem(html.Span(f"{user.username} ({user.role})", id="nav-user", className="navbar-text ms-3 me-2")),
+            dbc.NavItem(html.A("Password", href=PASSWORD_PAGE, id="nav-password", className="nav-link me-2")),
             dbc.NavItem(html.Form([dcc.Input(type="hidden", name="csrf", value=session.get(CSRF_KEY, "")),
                                    html.Button("Log out", type="submit", id="nav-logout",
                                                className="btn btn-sm btn-outline-light")],

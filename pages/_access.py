@@ -24,8 +24,9 @@ def _outputs(*outputs: str) -> str:
     return ".." + "...".join(outputs) + ".."
 
 
-# The rules that serve Dash's index page for a page path: an anonymous browser asking for one goes to /login.
-PAGE_RULES = frozenset({"/", "/<path:path>"})
+# The rules that serve an HTML page (Dash's index for a page path, and the password form): an anonymous browser
+# asking for one goes to /login, and comes back after logging in.
+PAGE_RULES = frozenset({"/", "/<path:path>", "/account/password"})
 
 ROUTES: dict[str, str] = {
     # Open to anyone: the login itself, the health check, static assets (the login page's CSS, Dash's bundles).
@@ -46,6 +47,8 @@ ROUTES: dict[str, str] = {
     # Dash pages.
     "/invoices": STAFF,                # pages/invoices.py
     "/admin": STAFF,                   # pages/admin.py: staff see it without Connect/Disconnect
+    # tracker/account.py: every logged-in user changes their own password
+    "/account/password": STAFF,
     # quickbooks/web.py
     "/qbo/invoice/<qb_id>/pdf": STAFF,
     "/qbo/connect": ADMIN,
