@@ -9,9 +9,15 @@ quickbooks-api.md (cited below as "reference §n"); the modules split the work:
     qbo_store.py    the company: entities, server-filled fields, validation Faults (lines: qbo_lines.py)
     qbo_behaviour.py  Intuit's per-company variations (requestid, duplicate DocNumbers, custom numbers, Preferences)
     qbo_query.py    the SELECT language          qbo_batch.py    batch and include=invoiceLink
+    qbo_writes.py   which write a POST asks for (create, update, delete, void), one entry for requests and batch
+    qbo_payments.py Payment and BillPayment: create, void, delete, Balance and LinkedTxn of what they settle
+    qbo_lifecycle.py  sparse/full update with SyncToken (5010), void and delete of Invoices and Bills, tombstones
+    qbo_cdc.py      GET .../cdc (Change Data Capture: 30-day look-back, 1,000 objects, deleted tombstones)
+    qbo_user.py     what a QuickBooks user does (pay, void, delete) for tests, the control API and the pages
+    qbo_pages.py    GET/POST /app/invoice?txnId= and /app/bill?txnId=: the web app's transaction page (local mode)
     qbo_limits.py   throttling, fault injection  qbo_control.py  /__emulator__/ control API
     qbo_faults.py   error bodies                 qbo_schema.py   field lists, demo names, invoice PDF
-    qbo_cli.py      `python -m emulators.qbo` (see --help)
+    qbo_state.py    the demo's JSON state file   qbo_cli.py      `python -m emulators.qbo` (see --help)
 
     emu = QboEmulator(requests_per_minute=20, clock=fake_clock)
     with emu.start() as server:                       # sets emu.base_url
@@ -28,6 +34,15 @@ keywords, `emu.set_behaviour(**settings)` / `emu.behaviour()`, or POST/GET /__em
     requestid_mode="replay"|"ignore"|"reject"        invoice_duplicates="refuse"|"allow"
     bill_duplicates="company"|"per_vendor"|"allow"    docnumber_match="exact"|"case_insensitive"
     custom_txn_numbers_invoice=True|False            custom_txn_numbers_bill=True|False   (GET .../preferences)
+
+After the invoice exists (Intuit's invoice, bill, payment, billpayment and CDC pages; see each module):
+
+    POST .../payment | .../billpayment                       create (read, query and batch as other entities)
+    POST .../invoice | .../bill  {Id, SyncToken, "sparse": true, ...}   sparse update (no "sparse": full update)
+    POST .../invoice?operation=void  {Id, SyncToken}          POST .../{invoice|bill|payment|billpayment}?operation=delete
+    POST .../{payment|billpayment}?operation=update&include=void  {Id, SyncToken, "sparse": true}
+    GET  .../cdc?entities=Invoice,Bill,Payment,BillPayment&changedSince=<ISO 8601>
+    emu.pay_invoice(id, amount=None, txn_date=None), emu.void_invoice(id), ... (qbo_user.py); /app/invoice?txnId=
 
 Legacy: honour_requestid=False = requestid_mode "ignore"; duplicate_docnumber_check=False = both "allow". Anything
 not served under /v3/company/{realm}/ answers HTTP 400, Fault code 500 "Unsupported Operation" (never a 5xx).
@@ -54,18 +69,23 @@ from werkzeug.wrappers import Request, Response
 from emulators._server import RunningServer, serve_in_thread
 from emulators.qbo_batch import run_batch, with_invoice_link
 from emulators.qbo_behaviour import Behaviour, legacy_settings, repeated_request
+from emulators.qbo_cdc import change_data_capture
 from emulators.qbo_control import control
 from emulators.qbo_faults import (UNSUPPORTED, QboFault, auth_failed_body, business_fault, decode_utf8, dumps, fault,
                                   iso_time, parse_json_body, system_fault, throttle_xml, wrong_realm_xml)
 from emulators.qbo_limits import FAULT_KINDS, Fault, Limiter, injected_response, take_fault
 from emulators.qbo_oauth import OAuthServer
+from emulators.qbo_pages import PAGES, TransactionPages, serve as serve_page
 from emulators.qbo_schema import READABLE, RESOURCES, invoice_pdf
 from emulators.qbo_state import load_state, save_state
 from emulators.qbo_store import Company
+from emulators.qbo_user import UserActions
+from emulators.qbo_writes import WRITES, body_has_id, operation_of, write
 
 TOKEN_PATH, REVOKE_PATH, AUTHORIZE_PATH = "/oauth2/v1/tokens/bearer", "/oauth2/v1/tokens/revoke", "/oauth2/authorize"
 JSON_TYPE = "application/json;charset=UTF-8"
-COUNTERS = ("token", "authorize", "revoke", "query", "batch", "batch_items", "create", "read", "companyinfo", "pdf",
+COUNTERS = ("token", "authorize", "revoke", "query", "batch", "batch_items", "create", "update", "delete", "void",
+            "cdc", "read", "companyinfo", "pdf",
             "preferences", "api_requests", "throttled_429", "injected_faults", "dropped", "replayed",
             "requestid_rejected", "auth_failures", "peak_concurrency", "max_requests_per_minute",
             "max_batch_per_minute")
@@ -84,7 +104,7 @@ def _limit(name: str) -> property:
     return property(lambda self: getattr(self.limiter, name), lambda self, value: setattr(self.limiter, name, value))
 
 
-class QboEmulator:
+class QboEmulator(UserActions):
     """One QBO company (realm) behind an Intuit-shaped WSGI app; all state sits behind one lock."""
 
     def __init__(self, *, client_id: str = "emulator-client", client_secret: str = "emulator-secret",
@@ -118,6 +138,7 @@ class QboEmulator:
         self._faults: list[Fault] = []
         self._fault_rng = random.Random(0)
         self._replies: dict[str, tuple[int, bytes, str]] = {}
+        self.pages = TransactionPages()
         self.limiter = Limiter(requests_per_minute, concurrent_limit, batch_per_minute, clock)
         self.reset_stats()
         self.state_file = Path(state_file) if state_file else None
@@ -266,6 +287,8 @@ class QboEmulator:
                 response = self._oauth(request)
             elif path.startswith("/v3/company/"):
                 response = self._api(request)
+            elif path in PAGES:
+                response = serve_page(self, request)
             else:
                 response = _json({"error": f"not found: {request.method} {path}"}, 404)
         except _Drop:
@@ -315,10 +338,13 @@ class QboEmulator:
 
     # ------------------------------------------------------------------------------- Accounting API
     @staticmethod
-    def _route(method: str, rest: str) -> tuple[str | None, str | None, str | None]:
-        """(operation, resource, id); URIs are case-sensitive (reference §2)."""
+    def _route(method: str, rest: str, args=None, has_id: bool = False) -> tuple[str | None, str | None, str | None]:
+        """(operation, resource, id); URIs are case-sensitive (reference §2). A POST to a resource is one of
+        qbo_writes.WRITES (create, update, delete, void), from its query string and whether the body has an Id."""
         parts = rest.split("/")
         head = parts[0]
+        if rest == "cdc" and method == "GET":
+            return "cdc", None, None
         if rest == "query" and method in ("GET", "POST"):
             return "query", None, None
         if rest == "batch" and method == "POST":
@@ -328,7 +354,7 @@ class QboEmulator:
         if rest == "preferences" and method == "GET":
             return "preferences", None, None
         if head in RESOURCES and len(parts) == 1 and method == "POST":
-            return "create", head, None
+            return operation_of(args or {}, RESOURCES[head], has_id), head, None
         if head in READABLE and len(parts) == 2 and parts[1] and method == "GET":
             return "read", head, parts[1]
         if head == "invoice" and len(parts) == 3 and parts[2] == "pdf" and method == "GET":
@@ -337,7 +363,8 @@ class QboEmulator:
 
     def _api(self, request: Request) -> Response:
         realm, _, rest = request.path[len("/v3/company/"):].partition("/")
-        op, resource, object_id = self._route(request.method, rest)
+        has_id = request.method == "POST" and rest in RESOURCES and body_has_id(request.get_data())
+        op, resource, object_id = self._route(request.method, rest, request.args, has_id)
         line = f"{request.method} {request.path}"
         with self._lock:
             self._stats["api_requests"] += 1
@@ -413,12 +440,15 @@ class QboEmulator:
         if op is None:
             raise fault("500", UNSUPPORTED, f"Operation Could not find resource for relative : /v3/company/"
                                             f"{self.realm_id}/{rest} of full path: {request.base_url}")
-        if op != "query" and op != "batch" and op != "create":
+        if op not in ("query", "batch", "create"):
             self._stats[op] += 1
         if op == "query":
             text = request.args.get("query") if request.method == "GET" else decode_utf8(request.get_data())
             self._stats["query"] += 1
             return _json({"QueryResponse": self.company.query(text or ""), "time": now})
+        if op == "cdc":
+            changes = change_data_capture(self.company, request.args.get("entities"), request.args.get("changedSince"))
+            return _json({"CDCResponse": changes, "time": now})
         if op == "companyinfo":
             if object_id != self.realm_id:
                 self.company.read("CompanyInfo", object_id)  # raises 610 Object Not Found
@@ -432,10 +462,10 @@ class QboEmulator:
             obj = with_invoice_link(self.company.read(READABLE[resource], object_id), include, READABLE[resource])
             return _json({READABLE[resource]: obj, "time": now})
         body = parse_json_body(request.get_data())
-        if op == "create":
-            self._stats["create"] += 1
+        if op in WRITES:
+            self._stats["create"] += op == "create"
             entity = RESOURCES[resource]
-            obj = with_invoice_link(self.company.create(entity, body, include), include, entity)
+            obj = with_invoice_link(write(self.company, entity, op, body, include), include, entity)
             return _json({entity: obj, "time": now})
         items = run_batch(self.company, body, include, bool(request.args.get("requestid")), self.max_batch_items,
                           self._stats)

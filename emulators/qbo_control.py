@@ -7,6 +7,14 @@ Everything a test needs when the client under test runs in another process (and 
     POST latency {"seconds": 0.5} | edition {"edition": "Simple Start"} | expire_tokens | revoke_all
     POST reset_stats | clear_faults | customers {"name": ...} | vendors {"name": ...} | tokens (issue a token pair)
     POST behaviour {"requestid_mode": "reject", "bill_duplicates": "per_vendor", "custom_txn_numbers_bill": false}
+    POST pay_invoice {"invoice_id": "130", "amount": 50, "txn_date": "2025-10-09"} (amount, txn_date optional)
+    POST pay_bill {"bill_id", "amount"?, "txn_date"?, "pay_type"?: "Check"|"CreditCard", "account_id"?}
+    POST void_invoice {"invoice_id"} | delete_invoice {"invoice_id"} | delete_bill {"bill_id"}
+    POST void_payment | delete_payment {"payment_id"} | void_bill_payment | delete_bill_payment {"bill_payment_id"}
+    POST update_invoice {"invoice_id", ...fields} | update_bill {"bill_id", ...fields}   (a sparse update)
+
+The last group acts as a QuickBooks user would (emulators/qbo_user.py) and answers what the API would (the payment,
+the voided invoice, {"status": "Deleted", ...}); QuickBooks refusing it is a 400 {"error", "Fault"}.
 
 `behaviour` takes any of the keys of emulators/qbo_behaviour.py (requestid_mode, invoice_duplicates,
 bill_duplicates, docnumber_match, custom_txn_numbers_invoice, custom_txn_numbers_bill) and answers all current
@@ -17,7 +25,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
-from emulators.qbo_faults import dumps
+from emulators.qbo_faults import QboFault, dumps
+from emulators.qbo_user import USER_ACTIONS
 
 LOOPBACK_ADDRESSES = (None, "127.0.0.1", "::1")
 
@@ -58,6 +67,10 @@ def control(emu, request: Request) -> Response:
             return _json(emu.set_behaviour(**settings))
         elif request.method == "POST" and action == "tokens":
             return _json(emu.issue_tokens())
+        elif request.method == "POST" and action in USER_ACTIONS:
+            if not isinstance(body, dict):
+                raise TypeError("the body must be a JSON object of the action's arguments")
+            return _json(getattr(emu, action)(**body))
         elif request.method == "POST":
             actions = {"latency": lambda: emu.set_latency(float(body["seconds"])),
                        "edition": lambda: emu.set_edition(str(body["edition"])),
@@ -67,5 +80,7 @@ def control(emu, request: Request) -> Response:
                 actions[action]()
                 return _json({"ok": True, "edition": emu.edition, "latency": emu.latency})
         return _json({"error": f"unknown control endpoint {request.method} {request.path}"}, 404)
+    except QboFault as problem:
+        return _json({"error": str(problem), "Fault": problem.fault}, 400)
     except (KeyError, ValueError, TypeError) as exc:
         return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)

@@ -30,6 +30,12 @@ DUPLICATE_NAME_DETAIL = ("The name supplied already exists. : Another customer, 
                          "this name. Please use a different name.")
 BUSINESS_VALIDATION = "A business validation error has occurred while processing your request"
 OBJECT_NOT_FOUND = "Object Not Found"
+# Intuit "Fix common API errors" page, 610 variant 2 (a deleted transaction; name lists are only made inactive)
+DELETED_DETAIL = "Object Not Found : Another user has deleted this transaction."
+STALE_OBJECT = "Stale Object Error"
+# reference §6 (ej2/python-quickbooks#127); "root" is the user Intuit's own batch example names
+STALE_DETAIL = ("Stale Object Error : You and root were working on this at the same time. root finished before you did, "
+                "so your work was not saved.")
 UNSUPPORTED = "Unsupported Operation"
 SYSTEM_FAILURE = "An application error has occurred while processing your request"
 THROTTLE_MESSAGE = "message=ThrottleExceeded; errorCode=003001; statusCode=429"
@@ -114,6 +120,19 @@ def parse_json_body(data: bytes):
 
 def business_fault(detail: str) -> QboFault:
     return fault("6000", BUSINESS_VALIDATION, f"Business Validation Error: {detail}")
+
+
+def deleted_fault() -> QboFault:
+    return fault("610", OBJECT_NOT_FOUND, DELETED_DETAIL)
+
+
+def stale_fault() -> QboFault:
+    """5010 for an update, void or delete whose SyncToken is not the object's current one (reference §6)."""
+    return fault("5010", STALE_OBJECT, STALE_DETAIL)
+
+
+def unsupported(detail: str) -> QboFault:
+    return fault("500", UNSUPPORTED, detail)
 
 
 def gateway_envelope(code: str, name: str, status: int, detail: str | None, fault_type: str, epoch: float) -> dict:

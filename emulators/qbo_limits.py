@@ -17,16 +17,19 @@ from emulators.qbo_faults import HTML_502, dumps, forbidden_body, iso_time, syst
 from emulators.qbo_schema import READABLE
 
 FAULT_KINDS = ("500", "503", "429", "403", "html_502", "drop_after_commit", "expire_token")
-OPERATIONS = ("token", "authorize", "revoke", "query", "batch", "create", "read", "companyinfo", "pdf", "preferences")
+OPERATIONS = ("token", "authorize", "revoke", "query", "batch", "create", "update", "delete", "void", "cdc", "read",
+              "companyinfo", "pdf", "preferences")
+WRITE_OPERATIONS = ("create", "update", "delete", "void", "batch")
 
 
 @dataclass
 class Fault:
     """The next `remaining` requests matching `match` get `kind`.
 
-    `match`: None = any Accounting API request (for drop_after_commit: any create or batch); an operation name
-    (token, authorize, revoke, query, batch, create, read, companyinfo, pdf, preferences) or an entity resource
-    (invoice, bill, customer, ...); otherwise a case-insensitive substring of "METHOD /path"."""
+    `match`: None = any Accounting API request (for drop_after_commit: any write: create, update, delete, void or
+    batch); an operation name (OPERATIONS: token, authorize, revoke, query, batch, create, update, delete, void,
+    cdc, read, companyinfo, pdf, preferences) or an entity resource (invoice, bill, payment, billpayment,
+    customer, ...); otherwise a case-insensitive substring of "METHOD /path"."""
 
     kind: str
     remaining: int = 1
@@ -35,7 +38,7 @@ class Fault:
 
     def matches(self, op: str | None, resource: str | None, line: str, api: bool) -> bool:
         if self.match is None:
-            return api and (self.kind != "drop_after_commit" or op in ("create", "batch"))
+            return api and (self.kind != "drop_after_commit" or op in WRITE_OPERATIONS)
         wanted = self.match.lower()
         if wanted in OPERATIONS or wanted in READABLE:
             return wanted in (op, resource)

@@ -37,6 +37,10 @@ _NAME = {"Id", "DisplayName", "GivenName", "MiddleName", "FamilyName", "CompanyN
 FILTERABLE = {
     "Invoice": _TXN | {"CustomerRef", "EmailStatus", "PrintStatus"},
     "Bill": _TXN | {"VendorRef", "APAccountRef"},
+    "Payment": {"Id", "TxnDate", "TotalAmt", "CustomerRef", "PaymentRefNum", "MetaData.CreateTime",
+                "MetaData.LastUpdatedTime"},
+    "BillPayment": {"Id", "DocNumber", "TxnDate", "TotalAmt", "VendorRef", "PayType", "MetaData.CreateTime",
+                    "MetaData.LastUpdatedTime"},
     "Customer": _NAME | {"Job", "ParentRef"},
     "Vendor": _NAME | {"Vendor1099"},
     "Employee": _NAME,

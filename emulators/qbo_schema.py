@@ -9,10 +9,13 @@ from __future__ import annotations
 
 EDITIONS = ("Simple Start", "Essentials", "Plus", "Advanced")
 RESOURCES = {"invoice": "Invoice", "bill": "Bill", "customer": "Customer", "vendor": "Vendor", "item": "Item",
-             "account": "Account"}  # URL resource (lowercase, case-sensitive URIs) -> entity
+             "account": "Account", "payment": "Payment",
+             "billpayment": "BillPayment"}  # URL resource (lowercase, case-sensitive URIs) -> entity
 READABLE = {**RESOURCES, "employee": "Employee"}
 QUERYABLE = set(READABLE.values()) | {"CompanyInfo", "Preferences"}  # the last two: one row each, not stored
 NAME_ENTITIES = ("Customer", "Vendor", "Employee")
+TRANSACTIONS = ("Invoice", "Bill", "Payment", "BillPayment")  # one shared Id sequence, as in a real company
+PAYMENT_OF = {"Invoice": "Payment", "Bill": "BillPayment"}  # which payment entity settles which transaction
 USD = {"value": "USD", "name": "United States Dollar"}
 
 _COMMON = {"Id", "SyncToken", "sparse", "domain", "MetaData"}
@@ -45,15 +48,24 @@ ALLOWED_FIELDS = {
                        "UnitPrice", "Type", "IncomeAccountRef", "PurchaseDesc", "PurchaseTaxIncluded", "PurchaseCost",
                        "ExpenseAccountRef", "AssetAccountRef", "TrackQtyOnHand", "QtyOnHand", "InvStartDate", "Sku",
                        "SubItem", "ParentRef", "Level", "SalesTaxCodeRef", "PurchaseTaxCodeRef", "ClassRef"},
+    # Payment / BillPayment: Intuit's payment and billpayment reference pages (create/read/query/delete/void)
+    "Payment": _COMMON | {"CustomerRef", "TotalAmt", "TxnDate", "Line", "PrivateNote", "DepositToAccountRef",
+                          "CurrencyRef", "ExchangeRate", "UnappliedAmt", "ProcessPayment", "PaymentRefNum",
+                          "PaymentMethodRef", "ARAccountRef", "CreditCardPayment", "TxnSource", "ProjectRef",
+                          "TransactionLocationType", "TaxExemptionRef"},
+    "BillPayment": _COMMON | {"VendorRef", "PayType", "CheckPayment", "CreditCardPayment", "TotalAmt", "TxnDate",
+                              "Line", "PrivateNote", "DocNumber", "CurrencyRef", "ExchangeRate", "APAccountRef",
+                              "DepartmentRef", "ProcessBillPayment", "TransactionLocationType"},
     "Account": _COMMON | {"Name", "AcctNum", "Description", "Active", "SubAccount", "ParentRef", "FullyQualifiedName",
                           "Classification", "AccountType", "AccountSubType", "CurrentBalance",
                           "CurrentBalanceWithSubAccounts", "CurrencyRef", "TaxCodeRef"},
 }
 STRING_FIELDS = ("DisplayName", "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "CompanyName",
                  "PrintOnCheckName", "Name", "PrivateNote", "TxnDate", "DueDate", "AccountType", "AccountSubType",
-                 "Type", "Description")
+                 "Type", "Description", "PayType")
 OBJECT_FIELDS = ("CustomerRef", "VendorRef", "APAccountRef", "IncomeAccountRef", "ExpenseAccountRef", "CustomerMemo",
-                 "BillEmail", "PrimaryEmailAddr", "CurrencyRef", "SalesTermRef", "BillAddr", "ShipAddr", "MetaData")
+                 "BillEmail", "PrimaryEmailAddr", "CurrencyRef", "SalesTermRef", "BillAddr", "ShipAddr", "MetaData",
+                 "DepositToAccountRef", "CheckPayment", "CreditCardPayment")
 LINE_FIELDS = {"Id", "LineNum", "Description", "Amount", "DetailType", "LinkedTxn", "ProjectRef", "CustomField",
                "SalesItemLineDetail", "DescriptionLineDetail", "SubTotalLineDetail", "DiscountLineDetail",
                "GroupLineDetail", "AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail", "TxnTaxDetail"}

@@ -11,7 +11,9 @@ tighter mode it already has), and one that group or others may read is set to 06
 
     {"format": "qbo-emulator-state", "version": 1,
      "company": {"objects": {entity: {id: object}}, "created_log": [[entity, id]], "sequences": {name: int},
-                 "next_doc_number": int, "next_bill_number": int},
+                 "next_doc_number": int, "next_bill_number": int,
+                 "deleted": {entity: {id: {"Id", "status": "Deleted", "domain", "MetaData"}}},
+                 "voided": ["Entity:Id"], "change_order": {"Entity:Id": int}},
      "oauth": {"families": [{"client_id", "realm_id", "scope", "revoked"}],
                "access_tokens": {token: {"family": index, "expires_at"}},
                "refresh_tokens": {token: {"family": index, "expires_at", "superseded"}},
@@ -20,7 +22,8 @@ tighter mode it already has), and one that group or others may read is set to 06
      "behaviour": {setting: value}}
 
 Tokens of one consent share one family (revoking one revokes all), so families are stored once and referred to
-by their index.
+by their index. Objects include Payments and BillPayments; deleted transactions live on as tombstones (for CDC),
+`voided` names the voided transactions and `change_order` the order of changes CDC answers in.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ log = logging.getLogger("emulators.qbo")
 
 FORMAT, VERSION = "qbo-emulator-state", 1
 COMPANY_FIELDS = {"created_log": "created_log", "sequences": "_sequences", "next_doc_number": "_next_doc_number",
-                  "next_bill_number": "_next_bill_number"}
+                  "next_bill_number": "_next_bill_number", "deleted": "deleted", "voided": "voided",
+                  "change_order": "change_order"}
 
 
 class StateFileError(ValueError):
@@ -94,7 +98,8 @@ def state_json(emu) -> dict:
     return {"format": FORMAT, "version": VERSION,
             "company": {"objects": company.objects, "created_log": [list(pair) for pair in company.created_log],
                         "sequences": company._sequences, "next_doc_number": company._next_doc_number,
-                        "next_bill_number": company._next_bill_number},
+                        "next_bill_number": company._next_bill_number, "deleted": company.deleted,
+                        "voided": sorted(company.voided), "change_order": company.change_order},
             "oauth": _oauth_json(emu.oauth),
             "replies": {request_id: {"status": status, "body": base64.b64encode(body).decode("ascii"),
                                      "content_type": content_type}
@@ -161,6 +166,7 @@ def parse_state(raw, entities: set[str]) -> dict:
     for key in ("next_doc_number", "next_bill_number"):
         if key in company:
             state[key] = _int(company[key], f"company.{key}")
+    state.update(_lifecycle(company, entities))
     state.update(_oauth(_dict(top.get("oauth"), "oauth")))
     state["replies"] = {request_id: _reply(reply, f"replies.{request_id}")
                         for request_id, reply in _dict(top.get("replies", {}), "replies").items()}
@@ -173,14 +179,28 @@ def parse_state(raw, entities: set[str]) -> dict:
     return state
 
 
-def _objects(raw, entities: set[str]) -> dict:
+def _objects(raw, entities: set[str], where: str = "company.objects") -> dict:
     objects = {}
-    for entity, by_id in _dict(raw, "company.objects").items():
+    for entity, by_id in _dict(raw, where).items():
         if entity not in entities:
-            raise StateFileError(f"company.objects: unknown entity {entity!r}")
-        objects[entity] = {object_id: _dict(obj, f"company.objects.{entity}.{object_id}")
-                           for object_id, obj in _dict(by_id, f"company.objects.{entity}").items()}
+            raise StateFileError(f"{where}: unknown entity {entity!r}")
+        objects[entity] = {object_id: _dict(obj, f"{where}.{entity}.{object_id}")
+                           for object_id, obj in _dict(by_id, f"{where}.{entity}").items()}
     return objects
+
+
+def _lifecycle(company: dict, entities: set[str]) -> dict:
+    """Tombstones, voided transactions and the change order (absent in files from before they existed)."""
+    state = {}
+    if "deleted" in company:
+        state["deleted"] = _objects(company["deleted"], entities, "company.deleted")
+    if "voided" in company:
+        state["voided"] = {_strings([name], 1, f"company.voided[{n}]")[0]
+                           for n, name in enumerate(_list(company["voided"], "company.voided"))}
+    if "change_order" in company:
+        state["change_order"] = {name: _int(order, f"company.change_order.{name}")
+                                 for name, order in _dict(company["change_order"], "company.change_order").items()}
+    return state
 
 
 def _oauth(oauth: dict) -> dict:

@@ -19,6 +19,10 @@ Choices where the reference is silent or conflicting (**unconfirmed**, see the r
   * Invoice without DocNumber gets the next number from 1001 (even with custom numbers on, where Intuit's page says it
     stays empty: kept as it always was); Bills get none unless custom_txn_numbers_bill is off.
   * Lines (validation, SubTotalLineDetail, the total) are checked in qbo_lines.py.
+
+After the invoice exists: payments (qbo_payments.py), updates, voids and deletes (qbo_lifecycle.py) and CDC
+(qbo_cdc.py) work on this company through `touch`, `deleted` (tombstones, keyed entity then Id), `voided`
+("Entity:Id" keys) and `change_order` ("Entity:Id" -> the sequence number of its latest change).
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from emulators import qbo_query
 from emulators.qbo_behaviour import PREFERENCE_KEYS, Behaviour, preferences
 from emulators.qbo_lines import money, transaction_lines
 from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CUSTOMERS, DEMO_VENDORS, EDITIONS,
-                                  NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STRING_FIELDS, USD, company_info)
+                                  NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STRING_FIELDS, TRANSACTIONS, USD,
+                                  company_info)
 from emulators.qbo_faults import (DUPLICATE_DOC, DUPLICATE_NAME, DUPLICATE_NAME_DETAIL, INVALID_REF, INVALID_REF_DETAIL,
-                                  OBJECT_NOT_FOUND, UNSUPPORTED, QboFault, company_date, error, fault,
+                                  OBJECT_NOT_FOUND, UNSUPPORTED, QboFault, company_date, deleted_fault, error, fault,
                                   invalid_property, iso_time, length_error, required_error)
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?)?$")
@@ -51,6 +56,9 @@ class Company:
         self.behaviour = behaviour or Behaviour()
         self.objects: dict[str, dict[str, dict]] = {name: {} for name in QUERYABLE - {"CompanyInfo", "Preferences"}}
         self.created_log: list[tuple[str, str]] = []
+        self.deleted: dict[str, dict[str, dict]] = {}
+        self.voided: set[str] = set()
+        self.change_order: dict[str, int] = {}
         self._sequences = {"name": 0, "txn": 100, "Item": 0, "Account": 100}
         self._next_doc_number = self._next_bill_number = 1001
         self.created_at = self._prefs_changed_at = clock()
@@ -78,7 +86,9 @@ class Company:
                 ("7", "Contract labor", "Expense", "OtherMiscellaneousServiceCost"),
                 ("33", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
                 ("84", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-                ("35", "Checking", "Bank", "Checking")):
+                ("35", "Checking", "Bank", "Checking"),  # a BillPayment's CheckPayment.BankAccountRef
+                ("4", "Undeposited Funds", "Other Current Asset", "UndepositedFunds"),  # a Payment's default
+                ("41", "Mastercard", "Credit Card", "CreditCard")):  # CreditCardPayment.CCAccountRef
             self._store("Account", self._account({"Name": name, "AccountType": account_type,
                                                    "AccountSubType": sub_type}), account_id)
         self._store("Item", self._item({"Name": "Services", "Type": "Service", "IncomeAccountRef": {"value": "1"}}),
@@ -106,13 +116,15 @@ class Company:
 
     # ------------------------------------------------------------------------------------- inspection
     def created(self, entity: str) -> list[dict]:
-        return [copy.deepcopy(self.objects[e][i]) for e, i in self.created_log if e == entity]
+        return [copy.deepcopy(self.objects[e][i]) for e, i in self.created_log if e == entity and i in self.objects[e]]
 
     def docnumber_counts(self, entity: str) -> dict[str, int]:
         return dict(Counter(o["DocNumber"] for o in self.objects.get(entity, {}).values() if o.get("DocNumber")))
 
     def read(self, entity: str, object_id: str) -> dict:
         obj = self.objects.get(entity, {}).get(object_id)
+        if obj is None and object_id in self.deleted.get(entity, {}):
+            raise deleted_fault()
         if obj is None:
             raise fault("610", OBJECT_NOT_FOUND, "Object Not Found : Something you're trying to use has been made "
                                                  "inactive. Check the fields with accounts, customers, items, vendors "
@@ -143,21 +155,11 @@ class Company:
         """Validate and store a new object; returns the server's copy. Raises QboFault."""
         if not isinstance(body, dict):
             raise QboFault([invalid_property(f"Cannot deserialize {entity} from {type(body).__name__}")])
-        if entity == "Bill" and self.edition == "Simple Start":
-            raise fault("5020", "You do not have permission to access this feature",
-                        "Feature Not Supported: Bill is not available in QuickBooks Online Simple Start. "
-                        "Upgrade to Essentials, Plus or Advanced.")
+        self.check_edition(entity)
         if "Id" in body:
             raise fault("500", UNSUPPORTED, f"Operation update {entity} is not supported by the emulator")
-        errors = [invalid_property(f"Unrecognized field \"{key}\" (class com.intuit.schema.finance.v3.{entity}), "
-                                    f"not marked as ignorable", key)
-                  for key in body if key not in ALLOWED_FIELDS[entity]]
-        errors += [invalid_property(f"{key}: expected {'a string' if kind is str else 'an object'}, got "
-                                     f"{type(body[key]).__name__}", key)
-                   for key, kind in [*((k, str) for k in STRING_FIELDS), *((k, dict) for k in OBJECT_FIELDS)]
-                   if body.get(key) is not None and not isinstance(body[key], kind)]
-        if errors:
-            raise QboFault(errors)
+        self.check_body(entity, body)
+        errors: list = []
         body = copy.deepcopy(body)
         if entity in ("Invoice", "Bill"):
             obj = self._invoice(body, errors, include) if entity == "Invoice" else self._bill(body, errors, include)
@@ -171,14 +173,46 @@ class Company:
         self.created_log.append((entity, stored["Id"]))
         return copy.deepcopy(stored)
 
+    def check_edition(self, entity: str) -> None:
+        if entity in ("Bill", "BillPayment") and self.edition == "Simple Start":
+            raise fault("5020", "You do not have permission to access this feature",
+                        f"Feature Not Supported: {entity} is not available in QuickBooks Online Simple Start. "
+                        "Upgrade to Essentials, Plus or Advanced.")
+
+    def check_body(self, entity: str, body) -> None:
+        """Unknown top-level fields and wrongly typed ones: 2010, as QBO's JSON reader answers (all at once)."""
+        if not isinstance(body, dict):
+            raise QboFault([invalid_property(f"Cannot deserialize {entity} from {type(body).__name__}")])
+        errors = [invalid_property(f"Unrecognized field \"{key}\" (class com.intuit.schema.finance.v3.{entity}), "
+                                    f"not marked as ignorable", key)
+                  for key in body if key not in ALLOWED_FIELDS[entity]]
+        errors += [invalid_property(f"{key}: expected {'a string' if kind is str else 'an object'}, got "
+                                     f"{type(body[key]).__name__}", key)
+                   for key, kind in [*((k, str) for k in STRING_FIELDS), *((k, dict) for k in OBJECT_FIELDS)]
+                   if body.get(key) is not None and not isinstance(body[key], kind)]
+        if errors:
+            raise QboFault(errors)
+
     def _store(self, entity: str, obj: dict, object_id: str | None = None) -> dict:
-        kind = "name" if entity in NAME_ENTITIES else "txn" if entity in ("Invoice", "Bill") else entity
+        kind = "name" if entity in NAME_ENTITIES else "txn" if entity in TRANSACTIONS else entity
         if object_id is None:
             self._sequences[kind] += 1
             object_id = str(self._sequences[kind])
         obj = {"Id": object_id, **obj}
         self.objects[entity][object_id] = obj
+        self.note_change(entity, object_id)
         return obj
+
+    def note_change(self, entity: str, object_id: str) -> None:
+        """Remember the order of changes: CDC answers oldest first, and many happen within one clock second."""
+        self._sequences["change"] = self._sequences.get("change", 0) + 1
+        self.change_order[f"{entity}:{object_id}"] = self._sequences["change"]
+
+    def touch(self, entity: str, obj: dict) -> None:
+        """An object changed: SyncToken + 1, MetaData.LastUpdatedTime = now, and a place in the CDC order."""
+        obj["SyncToken"] = str(int(obj.get("SyncToken", "0")) + 1)
+        obj["MetaData"] = {**obj.get("MetaData", {}), "LastUpdatedTime": self._meta()["LastUpdatedTime"]}
+        self.note_change(entity, obj["Id"])
 
     def _meta(self, epoch: float | None = None) -> dict:
         text = iso_time(self.clock() if epoch is None else epoch)

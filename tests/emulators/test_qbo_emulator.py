@@ -309,7 +309,7 @@ def test_batch_mixed_success_fault_and_query(qbo_api):
     assert items["2"]["Fault"]["Error"][0]["code"] == "2500"
     assert items["3"]["QueryResponse"]["Customer"][0]["DisplayName"] == "Initech"
     assert items["4"]["Fault"]["Error"][0]["code"] == "6140"
-    assert items["5"]["Fault"]["Error"][0]["code"] == "500"
+    assert items["5"]["Fault"]["Error"][0]["code"] == "610"  # an update of an object that does not exist
     assert [i["DocNumber"] for i in qbo_api.emu.created("Invoice")] == ["B-1"]
     stats = qbo_api.emu.stats()
     assert (stats["batch"], stats["batch_items"], stats["create"]) == (1, 5, 0)
