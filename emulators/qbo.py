@@ -39,7 +39,8 @@ After the invoice exists (Intuit's invoice, bill, payment, billpayment and CDC p
 
     POST .../payment | .../billpayment                       create (read, query and batch as other entities)
     POST .../invoice | .../bill  {Id, SyncToken, "sparse": true, ...}   sparse update (no "sparse": full update)
-    POST .../invoice?operation=void  {Id, SyncToken}          POST .../{invoice|bill|payment|billpayment}?operation=delete
+    POST .../invoice?operation=void  {Id, SyncToken}
+    POST .../{invoice|bill|payment|billpayment}?operation=delete  {Id, SyncToken}
     POST .../{payment|billpayment}?operation=update&include=void  {Id, SyncToken, "sparse": true}
     GET  .../cdc?entities=Invoice,Bill,Payment,BillPayment&changedSince=<ISO 8601>
     emu.pay_invoice(id, amount=None, txn_date=None), emu.void_invoice(id), ... (qbo_user.py); /app/invoice?txnId=

@@ -6,7 +6,8 @@ guarantee order; clients must match on bId). Too many items, a missing bId, or (
 characters fails the whole request with a 400 6000 fault — the exact code QBO uses there is **unconfirmed**.
 Items may be `Query`, or an operation (create | update | delete, "void" for an Invoice, "update" with
 "optionsData": "void" for a Payment/BillPayment) on Invoice, Bill, Payment, BillPayment (and create on the name
-lists, Item and Account), performed as single requests are (qbo_writes.py). Creates follow the company's duplicate-DocNumber and custom-number settings (qbo_behaviour.py). A batch repeating a
+lists, Item and Account), performed as single requests are (qbo_writes.py). Creates follow the company's
+duplicate-DocNumber and custom-number settings (qbo_behaviour.py). A batch repeating a
 requestid under requestid_mode "reject" never gets here: qbo_behaviour.repeated_request answers it (HTTP 200, a 6000
 Fault on every item). A `Query` item may also read `Preferences`.
 """

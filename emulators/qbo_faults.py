@@ -34,8 +34,8 @@ OBJECT_NOT_FOUND = "Object Not Found"
 DELETED_DETAIL = "Object Not Found : Another user has deleted this transaction."
 STALE_OBJECT = "Stale Object Error"
 # reference §6 (ej2/python-quickbooks#127); "root" is the user Intuit's own batch example names
-STALE_DETAIL = ("Stale Object Error : You and root were working on this at the same time. root finished before you did, "
-                "so your work was not saved.")
+STALE_DETAIL = ("Stale Object Error : You and root were working on this at the same time. root finished before "
+                "you did, so your work was not saved.")
 UNSUPPORTED = "Unsupported Operation"
 SYSTEM_FAILURE = "An application error has occurred while processing your request"
 THROTTLE_MESSAGE = "message=ThrottleExceeded; errorCode=003001; statusCode=429"

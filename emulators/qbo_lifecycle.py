@@ -32,8 +32,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from emulators.qbo_faults import (QboFault, business_fault, deleted_fault, invalid_property, required_error,
-                                  stale_fault, unsupported)
+from emulators.qbo_faults import QboFault, business_fault, invalid_property, required_error, stale_fault, unsupported
 from emulators.qbo_lines import money
 
 PARTY = {"Invoice": ("CustomerRef", "Customer"), "Bill": ("VendorRef", "Vendor"),

@@ -26,7 +26,8 @@ from emulators import qbo_lifecycle, qbo_payments
 
 USER_ACTIONS = ("pay_invoice", "pay_bill", "void_invoice", "delete_invoice", "delete_bill", "void_payment",
                 "delete_payment", "void_bill_payment", "delete_bill_payment", "update_invoice", "update_bill")
-PAY_FROM = {"Check": ("CheckPayment", "BankAccountRef", "35"), "CreditCard": ("CreditCardPayment", "CCAccountRef", "41")}
+PAY_FROM = {"Check": ("CheckPayment", "BankAccountRef", "35"),
+            "CreditCard": ("CreditCardPayment", "CCAccountRef", "41")}
 
 
 class UserActions:

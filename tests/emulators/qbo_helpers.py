@@ -1,7 +1,8 @@
 """Fixtures for the QuickBooks Online emulator tests (imported by the test modules, not a conftest).
 
 `qbo` is a started emulator on a fake clock; `make_qbo(**options)` starts others; `qbo_api` is raw HTTP to the
-Accounting API with a valid bearer token. The fake clock and the consent-page "click" are in tests/builders.py.
+Accounting API with a valid bearer token; `make_invoice`/`make_bill`, the payment bodies and `fault_of` serve the
+tests of what happens after the invoice exists. The fake clock and the consent-page "click" are in tests/builders.py.
 """
 
 from __future__ import annotations
@@ -92,3 +93,45 @@ def bill_body(vendor_id: str = "13", amount=200.0, **fields) -> dict:
     return {"Line": [{"Amount": amount, "DetailType": "AccountBasedExpenseLineDetail",
                       "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "7"}}}],
             "VendorRef": {"value": vendor_id}, **fields}
+
+
+GLOBEX, INITECH, ACCELEBRATE = "1", "2", "13"
+
+
+def make_invoice(api: Api, amount=100.0, customer=GLOBEX, **fields) -> dict:
+    answer = api.post("invoice", json=invoice_body(customer, amount, **fields))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["Invoice"]
+
+
+def make_bill(api: Api, amount=200.0, vendor=ACCELEBRATE, **fields) -> dict:
+    answer = api.post("bill", json=bill_body(vendor, amount, **fields))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["Bill"]
+
+
+def payment_body(customer: str, total, *applied: tuple[str, float], **fields) -> dict:
+    return {"CustomerRef": {"value": customer}, "TotalAmt": total,
+            "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": txn, "TxnType": "Invoice"}]}
+                     for txn, amount in applied],
+            **fields}
+
+
+def bill_payment_body(vendor: str, total, *applied: tuple[str, float], pay_type="Check", account="35") -> dict:
+    holder = {"Check": ("CheckPayment", "BankAccountRef"), "CreditCard": ("CreditCardPayment", "CCAccountRef")}
+    body = {"VendorRef": {"value": vendor}, "TotalAmt": total, "PayType": pay_type,
+            "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": txn, "TxnType": "Bill"}]} for txn, amount in applied]}
+    if pay_type in holder:
+        body[holder[pay_type][0]] = {holder[pay_type][1]: {"value": account}}
+    return body
+
+
+def fault_of(answer) -> list[dict]:
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert set(body) == {"Fault", "time"} and body["Fault"]["type"] == "ValidationFault"
+    return body["Fault"]["Error"]
+
+
+def customer_balance(api: Api, customer: str) -> float:
+    return api.get(f"customer/{customer}").json()["Customer"]["Balance"]
