@@ -118,8 +118,14 @@ def test_the_whole_state_round_trips_through_json_across_a_restart(tmp_path):
      b'"behaviour": {"requestid_mode": "sometimes"}}', "behaviour: requestid_mode must be one of"),
     (b'{"format": "qbo-emulator-state", "version": 1, "company": {}, "oauth": {}, '
      b'"replies": {"r": {"status": 200, "body": "***", "content_type": "x"}}}', "replies.r.body: expected base64"),
+    (b'{"format": "qbo-emulator-state", "version": 1, "company": {"voided": "Invoice:101"}, "oauth": {}}',
+     "company.voided: expected a JSON array"),
+    (b'{"format": "qbo-emulator-state", "version": 1, "company": {"deleted": {"Estimate": {}}}, "oauth": {}}',
+     "company.deleted: unknown entity 'Estimate'"),
+    (b'{"format": "qbo-emulator-state", "version": 1, "company": {"change_order": {"Invoice:101": "1"}}, '
+     b'"oauth": {}}', "company.change_order.Invoice:101: expected a whole number"),
 ], ids=["pickle-bytes", "truncated", "array", "other-format", "bad-objects", "bad-family", "bad-behaviour",
-        "bad-reply"])
+        "bad-reply", "bad-voided", "bad-tombstones", "bad-change-order"])
 def test_a_file_of_the_wrong_shape_is_refused_with_a_clear_message(tmp_path, caplog, content, reason):
     state = tmp_path / "qbo_emulator.json"
     state.write_bytes(content)
