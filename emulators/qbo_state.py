@@ -140,6 +140,8 @@ def load_state(emu) -> bool:
     with emu._lock:
         company = emu.company
         company.objects = {**{entity: {} for entity in company.objects}, **state["objects"]}
+        if company.objects["Account"]:
+            company.seed_accounts()   # a demo file from before Undeposited Funds/Mastercard were seeded
         for key, attribute in COMPANY_FIELDS.items():
             if key in state:
                 setattr(company, attribute, state[key])

@@ -81,16 +81,7 @@ class Company:
         return self.behaviour.as_dict()
 
     def _seed(self) -> None:
-        for account_id, name, account_type, sub_type in (
-                ("1", "Services", "Income", "ServiceFeeIncome"),
-                ("7", "Contract labor", "Expense", "OtherMiscellaneousServiceCost"),
-                ("33", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
-                ("84", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-                ("35", "Checking", "Bank", "Checking"),  # a BillPayment's CheckPayment.BankAccountRef
-                ("4", "Undeposited Funds", "Other Current Asset", "UndepositedFunds"),  # a Payment's default
-                ("41", "Mastercard", "Credit Card", "CreditCard")):  # CreditCardPayment.CCAccountRef
-            self._store("Account", self._account({"Name": name, "AccountType": account_type,
-                                                   "AccountSubType": sub_type}), account_id)
+        self.seed_accounts()
         self._store("Item", self._item({"Name": "Services", "Type": "Service", "IncomeAccountRef": {"value": "1"}}),
                     "1")
         for name in DEMO_CUSTOMERS:
@@ -100,6 +91,21 @@ class Company:
             self.add_vendor(name)
         self._store("Employee", self._name_entity("Employee", {"DisplayName": "Emily Platt", "GivenName": "Emily",
                                                                "FamilyName": "Platt"}))
+
+    def seed_accounts(self) -> None:
+        """The demo chart of accounts, by fixed Ids; an account already there (by Id) is kept as it is, so a demo
+        state file saved before an account was seeded gains it at load."""
+        for account_id, name, account_type, sub_type in (
+                ("1", "Services", "Income", "ServiceFeeIncome"),
+                ("7", "Contract labor", "Expense", "OtherMiscellaneousServiceCost"),
+                ("33", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
+                ("84", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+                ("35", "Checking", "Bank", "Checking"),  # a BillPayment's CheckPayment.BankAccountRef
+                ("4", "Undeposited Funds", "Other Current Asset", "UndepositedFunds"),  # a Payment's default
+                ("41", "Mastercard", "Credit Card", "CreditCard")):  # CreditCardPayment.CCAccountRef
+            if account_id not in self.objects["Account"]:
+                self._store("Account", self._account({"Name": name, "AccountType": account_type,
+                                                       "AccountSubType": sub_type}), account_id)
 
     def add_customer(self, name: str, active: bool = True, **fields) -> dict:
         """Add a customer directly (test setup; no validation beyond duplicates, not in `created()`)."""

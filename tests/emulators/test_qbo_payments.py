@@ -4,6 +4,8 @@ requestid replay and the demo state file."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from emulators.qbo import QboEmulator
@@ -254,3 +256,17 @@ def test_payments_tombstones_and_voids_survive_a_demo_restart(tmp_path):
         invoices = changes["CDCResponse"][0]["QueryResponse"][0]["Invoice"]
         assert {"Id": gone["Id"], "status": "Deleted", "domain": "QBO"}.items() <= invoices[-2].items()
         assert invoices[-1]["Id"] == voided["Id"] and invoices[-1]["PrivateNote"] == "Voided"
+
+
+def test_a_demo_file_saved_before_the_payment_accounts_existed_gains_them(tmp_path):
+    state, clock = tmp_path / "qbo_emulator.json", FakeClock()
+    first = QboEmulator(state_file=state, clock=clock)
+    with first.start():
+        invoice = make_invoice(Api(first), 100.0)
+    saved = json.loads(state.read_text())
+    for account_id in ("4", "41"):
+        del saved["company"]["objects"]["Account"][account_id]
+    state.write_text(json.dumps(saved))
+    second = QboEmulator(state_file=state, clock=clock)
+    assert second.pay_invoice(invoice["Id"])["DepositToAccountRef"] == {"value": "4", "name": "Undeposited Funds"}
+    assert second.read("Account", "41")["AccountType"] == "Credit Card"
