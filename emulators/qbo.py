@@ -255,8 +255,8 @@ class QboEmulator(UserActions):
             return self.company.docnumber_counts(entity)
 
     def stats(self) -> dict:
-        """Counters: token, authorize (pages shown), revoke, query, batch, batch_items, create (direct, not in a
-        batch), read, companyinfo, pdf, preferences, api_requests, throttled_429 (limits only; injected 429s are in
+        """Counters: token, authorize (pages shown), revoke, query, batch, batch_items, create, update, delete and
+        void (direct, not in a batch), cdc, read, companyinfo, pdf, preferences, api_requests, throttled_429 (limits only; injected 429s are in
         injected_faults), throttled_by{reason}, dropped, replayed and requestid_rejected (a repeated requestid),
         auth_failures; maxima a client
         reached: peak_concurrency (in flight, the throttled attempt included), max_requests_per_minute and
