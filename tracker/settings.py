@@ -53,6 +53,7 @@ class Settings:
     admin_password_hash: str = field(default="", repr=False)
     cookie_secure: bool = False
     session_idle_minutes: int = 480
+    dashboard_cache_seconds: float = 30.0
 
     @property
     def sheet_label(self) -> str:
@@ -92,6 +93,17 @@ def parse_positive_float(raw: str) -> float:
         raise ValueError("expected a number of seconds") from None
     if not value > 0:
         raise ValueError("expected a number above 0")
+    return value
+
+
+def parse_seconds(raw: str) -> float:
+    """A number of seconds, 0 allowed (0 turns a cache off)."""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number of seconds") from None
+    if not value >= 0:
+        raise ValueError("expected a number of seconds, 0 or more")
     return value
 
 
@@ -190,6 +202,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ADMIN_PASSWORD_HASH": ("admin_password_hash", parse_password_hash),
     "SESSION_COOKIE_SECURE": ("cookie_secure", parse_bool),
     "SESSION_IDLE_MINUTES": ("session_idle_minutes", parse_positive_int),
+    "DASHBOARD_CACHE_SECONDS": ("dashboard_cache_seconds", parse_seconds),
 }
 
 SETTING_NAMES = tuple(_FIELDS)
