@@ -7,17 +7,19 @@ a sheet edit. Only an operator's `reset` forgets a row.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import fields
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.lifecycle import PaidStatus, RemoteState
 from quickbooks.rules.records import AuditRow
-from quickbooks.rules.statuses import AuditState
+from quickbooks.rules.statuses import AuditState, RemoteLife
 from tracker.db import metadata
 
 _COLUMNS = tuple(f.name for f in fields(AuditRow))
@@ -50,10 +52,14 @@ class AuditStore:
         return clauses
 
     def load(self, direction: Direction) -> dict[str, AuditRow]:
+        return self.load_keys(direction, None)
+
+    def load_keys(self, direction: Direction, keys: Iterable[str] | None) -> dict[str, AuditRow]:
+        """The audit rows of `keys` (None: every key) by key."""
         table = self.table(direction)
         with self.engine.connect() as connection:
             rows = connection.execute(select(*[table.c[f] for f in _COLUMNS])
-                                      .where(*self._where(table))).all()
+                                      .where(*self._where(table, keys))).all()
         return {row.row_key: AuditRow(**row._mapping) for row in rows}
 
     def state_counts(self, direction: Direction) -> dict[AuditState, int]:
@@ -74,6 +80,57 @@ class AuditStore:
                                       .where(*self._where(table), table.c.state == AuditState(state).value)
                                       .order_by(table.c.updated_at.desc()).limit(limit)).all()
         return [AuditRow(**row._mapping) for row in rows]
+
+    def followed_ids(self, direction: Direction) -> dict[str, str]:
+        """QuickBooks Id -> key of every created transaction still worth reading back (not voided or deleted)."""
+        table = self.table(direction)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(table.c.qb_id, table.c.row_key).where(
+                *self._where(table), table.c.state == AuditState.CREATED.value, table.c.qb_id.is_not(None),
+                or_(table.c.qb_state.is_(None), table.c.qb_state == RemoteLife.OPEN.value))).all()
+        return {str(qb_id): key for qb_id, key in rows}
+
+    def unread_ids(self, direction: Direction) -> set[str]:
+        """The created transactions never read back yet (made before this was tracked, or by the last run)."""
+        table = self.table(direction)
+        with self.engine.connect() as connection:
+            return {str(i) for i in connection.execute(select(table.c.qb_id).where(
+                *self._where(table), table.c.state == AuditState.CREATED.value, table.c.qb_id.is_not(None),
+                table.c.qb_state.is_(None))).scalars()}
+
+    def record_remote(self, direction: Direction, states: Mapping[str, RemoteState]) -> int:
+        """Store what QuickBooks says of each key's transaction; returns how many changed. `updated_at` stays:
+        it is when the sync itself last acted on the row (qb_synced_at)."""
+        names = list(RemoteState.AUDIT_COLUMNS)
+        changed = 0
+        table = self.table(direction)
+        with self.engine.begin() as connection:
+            stored = {r.row_key: r for r in connection.execute(
+                select(table.c.row_key, *[table.c[n] for n in names]).where(*self._where(table, list(states))))}
+            for key, state in states.items():
+                values = state.audit_values()
+                old = stored.get(key)
+                if old is not None and all(getattr(old, n) == values[n] for n in names):
+                    continue
+                changed += 1
+                connection.execute(update(table).where(*self._where(table, [key])).values(**values))
+        return changed
+
+    def record_contents(self, direction: Direction, contents: Mapping[str, Mapping[str, str]]) -> None:
+        """The sheet content each key's transaction now stands for (edits are found against it)."""
+        self._update_each(direction, {k: {"content_json": json.dumps(dict(c), sort_keys=True, ensure_ascii=False)}
+                                      for k, c in contents.items()})
+
+    def record_paid_marks(self, direction: Direction, marks: Mapping[str, PaidStatus]) -> None:
+        """What the sync changed in each row's own status, so that it can undo exactly that later."""
+        self._update_each(direction, {k: {"status_before_paid": m.status_before_paid,
+                                          "paid_date_filled": m.paid_date_filled} for k, m in marks.items()})
+
+    def _update_each(self, direction: Direction, values_by_key: Mapping[str, dict]) -> None:
+        table = self.table(direction)
+        with self.engine.begin() as connection:
+            for key, values in values_by_key.items():
+                connection.execute(update(table).where(*self._where(table, [key])).values(**values))
 
     def record_intents(self, direction: Direction, intents: list[dict]) -> dict[str, str]:
         """Commit `sending` rows (key, payload_hash, payload_json, fingerprint, ...) before any send; returns each

@@ -105,6 +105,7 @@ class FaultDetail:
 
 
 DUPLICATE_NUMBER = "6140"   # "Duplicate Document Number Error": the DocNumber is taken
+STALE_OBJECT = "5010"
 BUSINESS_VALIDATION = "6000"  # catch-all; also what some companies answer to a repeated requestid
 
 
@@ -124,6 +125,11 @@ class ApiFault(SyncError):
     @property
     def duplicate_number(self) -> bool:
         return DUPLICATE_NUMBER in self.codes
+
+    @property
+    def stale_object(self) -> bool:
+        """5010: the update carried an old SyncToken (someone changed the object since it was read)."""
+        return STALE_OBJECT in self.codes
 
     @property
     def outcome_unknown(self) -> bool:

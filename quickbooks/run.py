@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Callable
 import acd
 from quickbooks.audit import AuditStore
 from quickbooks.config import load_directions
-from quickbooks.errors import FatalAPIError
+from quickbooks.after_creation import after_creation
+from quickbooks.bill_payments import BillPayments
+from quickbooks.errors import FatalAPIError, SyncError
+from quickbooks.pull import Marks, PullResult, Puller
+from quickbooks.rules.edits import sheet_content
 from quickbooks.lookups import Lookups
 from quickbooks.rules.counts import RunCounts
 from quickbooks.rules.directions import Direction
@@ -88,10 +92,12 @@ class SyncRun:
         worksheet = sheet.worksheet(self.s.settings.inv_worksheet)
         table = read_table(worksheet)
         self._check_columns(table)
+        pulled = None if self.options.dry_run else self._pull()
         plan = self._plan(table)
         self.total = sum(len(groups) for groups in plan.candidates.values())
         self._progress()
-        if self.total:
+        tools = None
+        if self.total or plan.edits:
             qb = self.s.qb
             sender = Sender(qb.client, self.s.audit(), qb.tokens.current().realm_id, progress=self._advance,
                             should_stop=self.should_stop)
@@ -105,8 +111,10 @@ class SyncRun:
                                  "message": f.message} for f in plan.failures)
             self.planned.extend({"action": "write", "key": t.key, "cells": dict(t.cells)} for t in plan.targets)
             return SyncReport(self.run_id, RunStatus.OK, plan.counts, None, self.planned, plan.failures)
+        after_creation(self, plan, tools)
         failpoints.hit("before_writeback")
         self._write_back(worksheet, table, plan)
+        self._keep_after_writeback(plan, pulled)
         status = RunStatus.PARTIAL if self.errors else RunStatus.OK
         return SyncReport(self.run_id, status, plan.counts, "; ".join(self.errors) or None, failures=plan.failures)
 
@@ -125,7 +133,36 @@ class SyncRun:
         audits = {d: audit.load(d) for d in self.options.directions}
         return make_plan(rows, load_directions(qs.directions_file), audits, PlanSettings(
             qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.options.backfill, self.options.directions,
-            qs.customer_field))
+            qs.customer_field, qs.pull_paid_status, qs.on_edit, qs.auto_mark_bill_paid and qs.bills_enabled,
+            self._today()), payments=BillPayments(self.s.engine, audit).states())
+
+    def _pull(self) -> PullResult | None:
+        """Step 2b: what QuickBooks did to the transactions created earlier (payments, voids, deletions)."""
+        audit = self.s.audit()
+        try:
+            realm = self.s.qb.tokens.current().realm_id
+            result = Puller(self.s.qb.client, audit, Marks(self.s.engine, self.s.clock), realm,
+                            self.s.clock).pull(self.options.directions)
+        except SyncError as exc:
+            if any(audit.followed_ids(d) for d in self.options.directions):   # else there was nothing to read
+                self.errors.append(f"reading changes in QuickBooks: {exc}")
+            return None
+        log.info("QuickBooks changes read (%s): %d transaction(s) changed", result.mode, result.changed)
+        return result
+
+    def _keep_after_writeback(self, plan: Plan, pulled: PullResult | None) -> None:
+        """What may be kept only once the sheet shows it: the sync's own status changes, the content a
+        transaction stands for, and how far QuickBooks' changes have been read."""
+        audit = self.s.audit()
+        for direction in self.options.directions:
+            audit.record_paid_marks(direction, {k: m for d, k, m in plan.paid_marks if d is direction})
+            audit.record_contents(direction, plan.contents.get(direction, {}))
+        if pulled is not None and pulled.mark:
+            failpoints.hit("before_cdc_mark")
+            Marks(self.s.engine, self.s.clock).set(pulled.mark_name, pulled.mark)
+
+    def _today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.s.clock(), dt.timezone.utc).date()
 
     def _write_back(self, worksheet, table: Table, plan: Plan) -> None:
         result = write_back(worksheet, table, plan.targets)
@@ -144,7 +181,7 @@ class SyncRun:
             self.s.qb.check_numbers_are_ours(direction)
             if plan.reconcile[direction] and not self.options.dry_run:
                 groups = self._reconcile(direction, plan, tools, groups)
-            context = self._context(direction, tools.lookups, groups)
+            context = self.mapping_context(direction, tools.lookups, groups)
         except FatalAPIError as exc:
             self.errors.append(f"{direction.value}s: {exc}")
             counts.pending += len(groups)
@@ -193,6 +230,7 @@ class SyncRun:
     def _record(self, direction: Direction, outcome: Outcome, fingerprints: dict[str, str], plan: Plan,
                 audit: AuditStore) -> None:
         stored = audit.load(direction)
+        audit.record_contents(direction, {p.key: self._content(direction, p.key) for p, _, _ in outcome.created})
         for payload, _, _ in outcome.created:
             plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
                                              created_cells(direction, stored[payload.key])))
@@ -216,6 +254,7 @@ class SyncRun:
         tools.audit.record_failed(direction, [{"row_key": e.key, "error": message,
                                                "row_fingerprint": intents[e.key].row_fingerprint}
                                               for e, message in settled.conflicts])
+        tools.audit.record_contents(direction, {e.key: self._content(direction, e.key) for e, _ in settled.found})
         stored = tools.audit.load(direction)
         for e, _ in settled.found:
             plan.targets.append(self._target(direction, e.key, stored[e.key].row_fingerprint,
@@ -229,6 +268,9 @@ class SyncRun:
         self._advance(len(done))
         return [g for g in groups if g[0].get("invoice").strip() not in done]
 
+    def _content(self, direction: Direction, key: str) -> dict[str, str]:
+        return sheet_content(self.groups[key], direction, self.s.qb.settings.customer_field)
+
     def _target(self, direction: Direction, key: str, fingerprint: str | None, cells: dict[str, str]):
         return result_target(direction, key, fingerprint, cells, self.s.qb.settings.group_by_invoice)
 
@@ -239,14 +281,14 @@ class SyncRun:
         plan.add_failure(Failure.of_rows(direction, group, key, message, qs.customer_field), fingerprint,
                          qs.group_by_invoice)
 
-    def _context(self, direction: Direction, lookups: Lookups, groups: list[list[SheetRow]]) -> MappingContext:
+    def mapping_context(self, direction: Direction, lookups: Lookups, groups: list[list[SheetRow]]) -> MappingContext:
         qs = self.s.qb.settings
         empty = NameIndex.build([])
         if direction is Direction.INVOICE:
             customers, vendors = lookups.customers({r.get(qs.customer_field) for g in groups for r in g}), empty
         else:
             customers, vendors = empty, lookups.vendors()
-        return MappingContext(today=dt.datetime.fromtimestamp(self.s.clock(), dt.timezone.utc).date(),
+        return MappingContext(today=self._today(),
                               item_id=qs.default_item_id, item_name=qs.default_item_name,
                               expense_account=qs.default_expense_account, ap_account=qs.default_vendor_account,
                               doc_prefix=qs.docnumber_prefix, customer_field=qs.customer_field,

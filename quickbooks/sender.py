@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 from quickbooks.audit import AuditStore
 from quickbooks.errors import ApiFault, FeatureNotAvailable, OutcomeUnknown, RetriableAPIError, SyncError
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.lifecycle import read_state
 from quickbooks.rules.mapping import Payload
 from quickbooks.rules.records import AuditRow
 from quickbooks.rules.statuses import AuditState
@@ -94,7 +95,7 @@ class Sender:
         return {"row_key": key, "qb_id": qb_id, "doc_number": obj.get("DocNumber", doc_number),
                 "qb_url": f"{self.client.settings.app_base_url}/app/{direction.value}?txnId={qb_id}"
                           f"&companyId={self.realm_id}",
-                "response_json": json.dumps(obj, sort_keys=True)}
+                "response_json": json.dumps(obj, sort_keys=True), **read_state(obj, {}).audit_values()}
 
     def find_by_doc_number(self, direction: Direction, doc_numbers: Iterable[str]) -> dict[str, list[dict]]:
         """Existing transactions by DocNumber, 50 per query; numbers Intuit cannot query are left out."""

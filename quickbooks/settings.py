@@ -23,6 +23,7 @@ DEFAULT_EMULATOR_STATE = Path("data/qbo_emulator.json")   # plain JSON, never pi
 ENVIRONMENTS = ("local", "sandbox", "production")
 ENV_ALIASES = {"development": "sandbox", "dev": "sandbox"}
 SYNC_MODES = ("invoice_only", "dual")
+ON_EDIT = ("flag", "update")
 SCOPE = "com.intuit.quickbooks.accounting"
 LOCAL_CLIENT_ID = "emulator-client"
 LOCAL_CLIENT_SECRET = "emulator-secret"
@@ -74,6 +75,10 @@ class QbSettings:
     sync_interval_seconds: float = 600.0
     bill_sync_interval_seconds: float = 3600.0
     emulator_state_file: Path | None = None   # QB_ENV=local: where the demo emulator keeps its company
+    pull_paid_status: bool = True        # a fully paid invoice sets the row's status to paid
+    on_edit: str = "flag"                # a synced row edited since: flag it, or update QuickBooks
+    auto_mark_bill_paid: bool = False    # a synced Bill the sheet marks paid becomes a BillPayment
+    bill_payment_account: str = ""       # the bank account (Id or name) BillPayments are paid from
 
     @property
     def is_local(self) -> bool:
@@ -173,6 +178,10 @@ _FIELDS = {
     "QB_WEB_REDIRECT_URI": ("web_redirect_uri", parse_url),
     "QB_SYNC_INTERVAL": ("sync_interval_seconds", parse_positive_float),
     "QB_BILL_SYNC_INTERVAL": ("bill_sync_interval_seconds", parse_positive_float),
+    "QB_PULL_PAID_STATUS": ("pull_paid_status", parse_bool),
+    "QB_ON_EDIT": ("on_edit", parse_choice(ON_EDIT)),
+    "QB_AUTO_MARK_BILL_PAID": ("auto_mark_bill_paid", parse_bool),
+    "QB_BILL_PAYMENT_ACCOUNT": ("bill_payment_account", text),
     "QB_EMULATOR_STATE": ("emulator_state_file", lambda raw: Path(raw.strip())),
 }
 
@@ -212,6 +221,9 @@ def load_qb_settings(environ: Mapping[str, str] | None = None,
     if mode == "dual" and bills and not values.get("default_expense_account"):
         problems.append("QB_DEFAULT_EXPENSE_ACCOUNT is required when Bills are enabled: the Id of the expense account "
                         "Bills are booked to")
+    if values.get("auto_mark_bill_paid") and not values.get("bill_payment_account"):
+        problems.append("QB_BILL_PAYMENT_ACCOUNT is required with QB_AUTO_MARK_BILL_PAID=true: the name or Id of the "
+                        "bank account Bills are paid from (Accounting > Chart of accounts, type Bank)")
     if problems:
         raise ConfigError(problems)
     return QbSettings(**values)

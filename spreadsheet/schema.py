@@ -29,8 +29,10 @@ SOURCE_HEADERS: tuple[str, ...] = (
     "notes", "thread",
 )
 # Written by the sync only; its `migrate` step appends the missing ones, so validation must not demand them.
-QB_INVOICE_HEADERS: tuple[str, ...] = ("qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_synced_at", "qb_error")
-QB_BILL_HEADERS: tuple[str, ...] = ("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error")  # dual mode
+QB_INVOICE_HEADERS: tuple[str, ...] = ("qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_synced_at", "qb_error",
+                                       "qb_balance", "qb_paid_date")
+QB_BILL_HEADERS: tuple[str, ...] = ("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error",  # dual mode
+                                    "qb_bill_balance", "qb_bill_paid_date")
 QB_HEADERS: tuple[str, ...] = (*QB_INVOICE_HEADERS, *QB_BILL_HEADERS)
 # Keyed by worksheet index, as the existing code does; `inv_tbl` is worksheet 1.
 EXPECTED_HEADERS: dict[int, list[str]] = {1: [*SOURCE_HEADERS, *QB_HEADERS]}

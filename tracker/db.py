@@ -13,7 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from filelock import FileLock
-from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table,
+from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, Index, MetaData, String, Table,
                         Text, UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import URL, Engine, make_url
 
@@ -95,12 +95,69 @@ def _audit_table(name: str) -> Table:
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("created_at", Float, nullable=False),
         Column("updated_at", Float, nullable=False),
+        # After creation (quickbooks/pull.py, quickbooks/rules/lifecycle.py): the sheet content the transaction
+        # was made from (edits are found against it), and what QuickBooks last said of it.
+        Column("content_json", Text, nullable=True),
+        Column("qb_sync_token", String(20), nullable=True),
+        Column("qb_total", String(40), nullable=True),
+        Column("qb_balance", String(40), nullable=True),
+        Column("qb_paid_date", String(10), nullable=True),
+        Column("qb_due_date", String(10), nullable=True),
+        Column("qb_state", String(20), nullable=True),          # open, voided, deleted; null: not read back yet
+        Column("qb_state_date", String(10), nullable=True),     # when it was voided or deleted
+        # What the sync itself changed in the row's own columns, so that it can undo exactly that (a payment
+        # deleted in QuickBooks): the status before it set `paid`, and the Inv_paid_date it filled in.
+        Column("status_before_paid", String(100), nullable=True),
+        Column("paid_date_filled", String(10), nullable=True),
         UniqueConstraint("sheet", "worksheet", "row_key"),
     )
 
 
 qb_invoice_audit = _audit_table("qb_invoice_audit")
 qb_bill_audit = _audit_table("qb_bill_audit")
+
+# Every earlier version of an updated transaction (QB_ON_EDIT=update): the audit row keeps the latest only.
+qb_audit_versions = Table(
+    "qb_audit_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("direction", String(10), nullable=False),
+    Column("sheet", String(300), nullable=False),
+    Column("worksheet", String(200), nullable=False),
+    Column("row_key", String(200), nullable=False),
+    Column("qb_id", String(40), nullable=True),
+    Column("qb_sync_token", String(20), nullable=True),
+    Column("payload_json", Text, nullable=True),
+    Column("content_json", Text, nullable=True),
+    Column("recorded_at", Float, nullable=False),
+    Index("ix_qb_audit_versions_row", "direction", "sheet", "worksheet", "row_key"),
+)
+
+# A BillPayment per paid Bill (QB_AUTO_MARK_BILL_PAID), with the same intent-first rules as creates.
+qb_bill_payment_audit = Table(
+    "qb_bill_payment_audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sheet", String(300), nullable=False),
+    Column("worksheet", String(200), nullable=False),
+    Column("row_key", String(200), nullable=False),
+    Column("bill_id", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("request_id", String(36), nullable=True),
+    Column("payload_json", Text, nullable=True),
+    Column("qb_id", String(40), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("sheet", "worksheet", "row_key"),
+)
+
+# Marks kept between runs, such as how far Change Data Capture has been read ("cdc:<realm>").
+qb_marks = Table(
+    "qb_marks", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("value", String(40), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
 
 # One row per sync run: who started it, how far it got (for the progress bar), what it did.
 sync_runs = Table(

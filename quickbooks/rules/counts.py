@@ -22,6 +22,12 @@ class DirectionCounts:
     pending: int = 0         # left for a later run: --limit, a stop request, QuickBooks unreachable
     skipped: int = 0         # Bills while they are off
     would_create: int = 0    # dry run
+    # After creation (quickbooks/rules/lifecycle.py, edits.py)
+    changed: int = 0         # synced rows edited since, flagged (QB_ON_EDIT=flag, or not updatable)
+    updated: int = 0         # synced rows edited since, updated in QuickBooks (QB_ON_EDIT=update)
+    marked_paid: int = 0     # rows whose status the sync set to paid (QuickBooks says fully paid)
+    unmarked_paid: int = 0   # rows set back from paid: a payment was deleted in QuickBooks
+    bills_paid: int = 0      # BillPayments created for Bills the sheet marks paid (QB_AUTO_MARK_BILL_PAID)
 
     def nonzero(self) -> dict[str, int]:
         return {name: n for name, n in asdict(self).items() if n}

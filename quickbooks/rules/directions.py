@@ -26,11 +26,14 @@ class Columns:
     url: str
     status: str
     error: str
+    balance: str
+    paid_date: str
     synced_at: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(c for c in (self.id, self.url, self.status, self.synced_at, self.error) if c)
+        return tuple(c for c in (self.id, self.url, self.status, self.synced_at, self.error, self.balance,
+                                 self.paid_date) if c)
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,15 @@ class Direction(StrEnum):
 _FACTS = {
     Direction.INVOICE: _Facts(
         "Invoice", "customer", "CustomerRef", "qb_invoice_audit",
-        Columns("qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_error", "qb_synced_at"), "qb_sync_invoices",
+        Columns("qb_invoice_id", "qb_invoice_url", "qb_sync_status", "qb_error", "qb_balance", "qb_paid_date",
+                "qb_synced_at"), "qb_sync_invoices",
         False, ("SalesFormsPrefs", "CustomTxnNumbers"), "Account and settings > Sales",
         "customer's name as it appears in QuickBooks",
         "add it to config/qb_customers.json, the qb_customers tab, or QuickBooks"),
     Direction.BILL: _Facts(
         "Bill", "vendor", "VendorRef", "qb_bill_audit",
-        Columns("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error"), "qb_sync_bills", True,
+        Columns("qb_bill_id", "qb_bill_url", "qb_bill_status", "qb_bill_error", "qb_bill_balance",
+                "qb_bill_paid_date"), "qb_sync_bills", True,
         ("VendorAndPurchasesPrefs", "UseCustomTxnNumbers"), "Account and settings > Expenses",
         "name of who issued the invoice",
         "add it in QuickBooks (Expenses > Vendors) or map it to an existing vendor in config/qb_customers.json"),

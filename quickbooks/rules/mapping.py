@@ -22,7 +22,7 @@ from quickbooks.rules.values import (MAX_AMOUNT, clean_text, normalize_name, par
                                      parse_sheet_date)
 
 __all__ = ["NameIndex", "SheetRow", "MappingContext", "Payload", "RowError", "map_rows", "group_rows",
-           "MAX_DOC_NUMBER", "MAX_TEXT"]
+           "MAX_DOC_NUMBER", "MAX_TEXT", "description_of", "private_note_of"]
 
 MAX_DOC_NUMBER = 21   # Invoice/Bill DocNumber
 MAX_TEXT = 4000       # Line.Description and PrivateNote
@@ -131,7 +131,7 @@ def _money_json(amount: Decimal) -> float:
     return float(str(amount))
 
 
-def _description(row: SheetRow) -> str:
+def description_of(row: SheetRow) -> str:
     job, task = clean_text(row.get("job_name")), clean_text(row.get("task_descr"))
     return f"{job}: {task}" if job and task else job or task
 
@@ -140,7 +140,7 @@ def _unique(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _private_note(rows: Sequence[SheetRow], owed_acd: list[Decimal], owed_workers: list[Decimal]) -> str:
+def private_note_of(rows: Sequence[SheetRow], owed_acd: list[Decimal], owed_workers: list[Decimal]) -> str:
     """The internal memo. Never blocks a row: over 4000 characters it is cut to 4000, ending with "…"."""
     parts = []
     if sources := _unique([clean_text(r.get("inv_from")) for r in rows]):
@@ -254,7 +254,7 @@ def _read_row(row: SheetRow, direction: Direction, ctx: MappingContext, reading:
         problems.append(_party_problem(direction, column, name, index))
     else:
         reading.parties.setdefault(found[0], (found[1], name, row.row))
-    description = _description(row)
+    description = description_of(row)
     if len(description) > MAX_TEXT:
         problems.append(f"The description (job_name + task_descr) is {len(description):,} characters; "
                         f"QuickBooks allows {MAX_TEXT:,}: shorten task_descr")
@@ -292,7 +292,7 @@ def _payload(direction: Direction, key: str, doc_number: str, rows: Sequence[She
     body[direction.party_ref] = {"value": party_id, "name": party_name}
     body["Line"] = reading.lines
     body.update(ctx.header_extras(direction))
-    if note := _private_note(rows, reading.owed_acd, reading.owed_workers):
+    if note := private_note_of(rows, reading.owed_acd, reading.owed_workers):
         body["PrivateNote"] = note
     return Payload(direction=direction, key=key, doc_number=doc_number, body=body, amount=reading.total,
                    party_id=party_id, party_name=party_name, rows=tuple(r.row for r in rows))

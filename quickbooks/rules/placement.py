@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.lifecycle import lifecycle_cells
 from quickbooks.rules.records import AuditRow
 from quickbooks.rules.statuses import RowStatus
 from quickbooks.rules.values import iso_utc
@@ -57,12 +58,14 @@ def result_target(direction: Direction, key: str, fingerprint: str | None, cells
 
 
 def created_cells(direction: Direction, audit: AuditRow) -> dict[str, str]:
+    """A created transaction's cells: id, link, `synced`, and what QuickBooks last said of it (balance, paid
+    date; voided or deleted instead of `synced`)."""
     cols = direction.columns
     cells = {cols.id: audit.qb_id or "", cols.url: audit.qb_url or "", cols.status: RowStatus.SYNCED.value,
              cols.error: ""}
     if cols.synced_at:
         cells[cols.synced_at] = iso_utc(audit.updated_at)
-    return cells
+    return {**cells, **lifecycle_cells(direction, audit)}
 
 
 def failed_cells(direction: Direction, message: str) -> dict[str, str]:

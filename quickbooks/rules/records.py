@@ -27,6 +27,17 @@ class AuditRow:
     attempts: int
     created_at: float
     updated_at: float
+    # After creation (see tracker/db.py): the content it was made from, and what QuickBooks last said of it.
+    content_json: str | None = None
+    qb_sync_token: str | None = None
+    qb_total: str | None = None
+    qb_balance: str | None = None
+    qb_paid_date: str | None = None
+    qb_due_date: str | None = None
+    qb_state: str | None = None
+    qb_state_date: str | None = None
+    status_before_paid: str | None = None
+    paid_date_filled: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", AuditState(self.state))
@@ -34,3 +45,8 @@ class AuditRow:
     @property
     def payload(self) -> dict | None:
         return json.loads(self.payload_json) if self.payload_json else None
+
+    @property
+    def content(self) -> dict[str, str] | None:
+        """The sheet content the transaction was made from (quickbooks/rules/edits.py); None before 0007."""
+        return json.loads(self.content_json) if self.content_json else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AuditState", "RowStatus", "RunStatus"]
+__all__ = ["AuditState", "RowStatus", "RunStatus", "RemoteLife"]
 
 
 class AuditState(StrEnum):
@@ -25,6 +25,10 @@ class RowStatus(StrEnum):
     SYNCED = "synced"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # After creation (quickbooks/rules/lifecycle.py): QuickBooks holds it, but something needs a person.
+    CHANGED = "changed"   # the row was edited after sync (QB_ON_EDIT=flag, or an update was not possible)
+    VOIDED = "voided"     # voided in QuickBooks: never created again unless an operator resets the row
+    DELETED = "deleted"   # deleted in QuickBooks: likewise
 
 
 class RunStatus(StrEnum):
@@ -39,3 +43,11 @@ class RunStatus(StrEnum):
     @property
     def finished(self) -> bool:
         return self not in (RunStatus.RUNNING, RunStatus.BUSY)
+
+
+class RemoteLife(StrEnum):
+    """What QuickBooks last said of a created transaction (the audit's `qb_state`)."""
+
+    OPEN = "open"         # exists, not voided (paid or not: see its balance)
+    VOIDED = "voided"
+    DELETED = "deleted"

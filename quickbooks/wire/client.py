@@ -186,6 +186,24 @@ class QboClient:
     def read(self, entity: str, entity_id: str) -> dict:
         return self.get_json("GET", f"{entity.lower()}/{entity_id}")[entity]
 
+    def update(self, entity: str, changes: dict, object_id: str, sync_token: str) -> dict:
+        """A sparse update: only `changes` (Line, when given, replaces every line). Never resent blindly: a stale
+        SyncToken answers 5010 (ApiFault.stale_object), and the caller re-reads before trying again."""
+        body = {**changes, "Id": object_id, "SyncToken": sync_token, "sparse": True}
+        return self.get_json("POST", entity.lower(), body, idempotent=False)[entity]
+
+    def changes_since(self, entities: list[str], since: str) -> tuple[dict[str, list[dict]], str | None]:
+        """Change Data Capture: every object of `entities` changed at or after `since` (deleted ones as
+        {"Id", "status": "Deleted"}), and QuickBooks' time of the answer. At most 1000 objects in all: a caller
+        that gets that many saw only part (reference: Intuit's "Change data capture operation")."""
+        data = self.get_json("GET", "cdc", params={"entities": ",".join(entities), "changedSince": since})
+        found: dict[str, list[dict]] = {entity: [] for entity in entities}
+        for block in data.get("CDCResponse") or []:
+            for answer in block.get("QueryResponse") or []:
+                for entity in entities:
+                    found[entity].extend(answer.get(entity) or [])
+        return found, data.get("time")
+
     def company_info(self) -> dict:
         realm = self.tokens.current().realm_id
         return self.get_json("GET", f"companyinfo/{realm}")["CompanyInfo"]
