@@ -116,11 +116,21 @@ def _counts(summary: dict[Direction, view.DirectionStatus]) -> list:
                          id=f"admin-count-{direction.value}-{name.replace(' ', '-')}") for name in view.COUNT_NAMES]
         cols.append(dbc.Col(dbc.Card([dbc.CardHeader(direction.label), dbc.CardBody([
             html.Ul(items, className="mb-2"),
+            *_life_counts(direction, status),
             html.Div(f"Last run: {status.last_run}", className="small"),
             html.Div(f"Last successful sync: {status.last_success}", className="small"),
             html.Div(f"Next scheduled run: {next_run}", className="small", id=f"admin-next-{direction.value}"),
         ])]), md=6))
     return cols
+
+
+def _life_counts(direction: Direction, status: view.DirectionStatus) -> list:
+    """After creation: paid, partly paid, open, overdue (red when any), changed, voided and deleted."""
+    items = [html.Li(f"{name}: {status.count(name)}", id=f"admin-count-{direction.value}-{name.replace(' ', '-')}",
+                     className="text-danger" if name == "overdue" and status.overdue else None)
+             for name in view.LIFE_COUNT_NAMES]
+    return [html.Div("After creation, as QuickBooks was last read:", className="small text-muted"),
+            html.Ul(items, className="small mb-2", id=f"admin-life-{direction.value}")]
 
 
 def _failed_table(rows: list[dict]):

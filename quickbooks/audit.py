@@ -13,7 +13,7 @@ import uuid
 from dataclasses import fields
 from typing import Callable, Iterable, Mapping
 
-from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy import Numeric, Table, and_, case, cast, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from quickbooks.rules.directions import Direction
@@ -71,6 +71,27 @@ class AuditStore:
         counts = dict.fromkeys(AuditState, 0)
         counts.update({AuditState(state): count for state, count in rows})
         return counts
+
+    def remote_counts(self, direction: Direction, today: str) -> dict[str, int]:
+        """Of the `created` rows, what QuickBooks last said: paid (balance 0 of a total above 0), partly_paid,
+        open (nothing paid), overdue (a balance still open and qb_due_date before `today`, YYYY-MM-DD), voided
+        and deleted. One aggregate query (a SUM of CASE per count), no row loaded; a row never read back counts
+        in none. Balances are decimal text, compared as NUMERIC (SQLite and PostgreSQL alike)."""
+        table = self.table(direction)
+        balance, total = cast(table.c.qb_balance, Numeric(18, 2)), cast(table.c.qb_total, Numeric(18, 2))
+        is_open = table.c.qb_state == RemoteLife.OPEN.value
+        kinds = {"paid": and_(is_open, balance == 0, total > 0),
+                 "partly_paid": and_(is_open, balance > 0, balance < total),
+                 "open": and_(is_open, balance == total),
+                 "overdue": and_(is_open, balance > 0, balance <= total, table.c.qb_due_date < today),
+                 "voided": table.c.qb_state == RemoteLife.VOIDED.value,
+                 "deleted": table.c.qb_state == RemoteLife.DELETED.value}
+        query = select(*[func.coalesce(func.sum(case((kind, 1), else_=0)), 0).label(name)
+                         for name, kind in kinds.items()]).where(*self._where(table),
+                                                                   table.c.state == AuditState.CREATED.value)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one()
+        return {name: int(row._mapping[name]) for name in kinds}
 
     def latest(self, direction: Direction, state: AuditState, limit: int = 200) -> list[AuditRow]:
         """The rows of this direction most recently put in `state`, newest first."""

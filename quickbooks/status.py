@@ -6,6 +6,7 @@ CLI agree: the connection, counts per direction, the last runs, failed rows, the
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from quickbooks.sync import SyncService
 
 COUNT_NAMES = ("pending", "synced", "failed", "skipped", "awaiting writeback")
+# After creation: what QuickBooks last said of the created transactions (audit), and rows edited since (last run)
+LIFE_COUNT_NAMES = ("paid", "partly paid", "open", "overdue", "changed", "voided", "deleted")
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,17 @@ class DirectionStatus:
     sending: int = 0              # intents whose answer is unknown (looked up on the next run)
     last_run: str = "never"
     last_success: str = "never"
+    # LIFE_COUNT_NAMES: of the created transactions, as QuickBooks was last read (quickbooks/pull.py)
+    paid: int = 0                 # balance 0
+    partly_paid: int = 0          # 0 < balance < total
+    open: int = 0                 # nothing paid yet
+    overdue: int = 0              # open or partly paid, its due date passed
+    changed: int = 0              # rows edited after sync, flagged by the newest completed run
+    voided: int = 0
+    deleted: int = 0
 
     def count(self, name: str) -> int:
-        """A count by its name in COUNT_NAMES."""
+        """A count by its name in COUNT_NAMES or LIFE_COUNT_NAMES."""
         return getattr(self, name.replace(" ", "_"))
 
 
@@ -85,18 +96,27 @@ def last_run_of(runs: list[RunRecord], direction: Direction) -> RunRecord | None
     return next((r for r in _completed(runs) if direction in r.directions), None)
 
 
-def direction_summary(sync: SyncService, runs: list[RunRecord]) -> dict[Direction, DirectionStatus]:
+def today_of(sync: SyncService) -> str:
+    """The date overdue is judged by, as the run dates its work (UTC, from the sync's clock)."""
+    return dt.datetime.fromtimestamp(sync.clock(), dt.timezone.utc).date().isoformat()
+
+
+def direction_summary(sync: SyncService, runs: list[RunRecord],
+                      today: str | None = None) -> dict[Direction, DirectionStatus]:
     """The one definition of each count, shared by the admin page and `status`:
 
     synced and sending come from the audit (every transaction the sync created, every unanswered intent);
-    pending, failed and awaiting writeback from the newest completed run of the direction (every run counts every
-    failed row again, so this is the sheet's state as of that run); skipped from the newest completed run of any
-    direction (Bills are skipped by invoice runs while they are off).
+    pending, failed, changed and awaiting writeback from the newest completed run of the direction (every run
+    counts every failed or changed row again, so this is the sheet's state as of that run); skipped from the newest
+    completed run of any direction (Bills are skipped by invoice runs while they are off); paid, partly paid, open,
+    overdue (before `today`, YYYY-MM-DD; default today_of(sync)), voided and deleted from the audit, as QuickBooks
+    was last read back.
     """
     latest = next(iter(_completed(runs)), None)
+    today, audit = today or today_of(sync), sync.audit()
     summary = {}
     for direction in Direction:
-        states = sync.audit().state_counts(direction)
+        states, remote = audit.state_counts(direction), audit.remote_counts(direction, today)
         mine = last_run_of(runs, direction)
         counts = mine.counts.of(direction) if mine else None
         last = next((r for r in runs if r.status.finished and direction in r.directions), None)
@@ -105,7 +125,8 @@ def direction_summary(sync: SyncService, runs: list[RunRecord]) -> dict[Directio
             direction, pending=counts.pending if counts else 0, synced=states[AuditState.CREATED],
             failed=counts.failed if counts else 0, skipped=latest.counts.of(direction).skipped if latest else 0,
             awaiting_writeback=mine.counts.writeback.awaiting if mine else 0, sending=states[AuditState.SENDING],
-            last_run=_describe(last), last_success=shown_utc(last_ok.finished_at) if last_ok else "never")
+            last_run=_describe(last), last_success=shown_utc(last_ok.finished_at) if last_ok else "never",
+            changed=counts.changed if counts else 0, **remote)
     return summary
 
 
@@ -149,8 +170,11 @@ def report_lines(sync: SyncService, now: float | None = None) -> tuple[list[str]
     """`quickbooks_sync.py status`: the same facts as the admin page, as text; and whether all is well."""
     now = now or time.time()
     runs = sync.runs.recent(30)
-    lines = [f"{s.direction.label}: " + ", ".join(f"{s.count(name)} {name}" for name in COUNT_NAMES)
-             + f"; last run {s.last_run}" for s in direction_summary(sync, runs).values()]
+    lines = []
+    for s in direction_summary(sync, runs).values():
+        lines += [f"{s.direction.label}: " + ", ".join(f"{s.count(name)} {name}" for name in COUNT_NAMES)
+                  + f"; last run {s.last_run}",
+                  "  after creation: " + ", ".join(f"{s.count(name)} {name}" for name in LIFE_COUNT_NAMES)]
     lines += [f"run {r.id} {shown_utc(r.started_at, seconds=False)} {r.trigger} "
               f"[{','.join(d.value for d in r.directions)}] {r.status}" + (f": {r.error}" if r.error else "")
               for r in runs[:5]]
