@@ -26,6 +26,7 @@ from quickbooks.rules.lifecycle import linked_payment_ids
 from quickbooks.rules.plan import BillToPay, Failure, Plan
 from quickbooks.rules.statuses import AuditState
 from quickbooks.wire.client import MAX_BATCH_ITEMS, QboClient, quote_literal
+from tracker import failpoints
 from tracker.db import qb_bill_payment_audit as table
 
 _NAMESPACE = uuid.UUID("0c5d7a52-63a4-4b8e-9f0e-b111fa7e0001")
@@ -108,8 +109,10 @@ class BillPayer:
             request_id = self.store.record_intent(bill.audit.row_key, bill.audit.qb_id, body)
             items.append({"bId": str(n), "operation": "create", "BillPayment": body})
             by_bid[str(n)] = (bill, request_id)
+        failpoints.hit("after_payment_intent")
         try:
             answers = self.client.batch(items, "BillPayment", request_id=by_bid["0"][1])
+            failpoints.hit("after_payment_send")
         except OutcomeUnknown as exc:
             errors.append(f"paying Bills: {exc}; the next run checks each Bill before paying again")
             return 0
