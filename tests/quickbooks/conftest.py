@@ -58,3 +58,37 @@ def connected(quickbooks):
     params = query_params(consent(start_connect(quickbooks.oauth, session)))
     finish_connect(quickbooks.oauth, quickbooks.store, session, params)
     return quickbooks
+
+
+def settings_with_rows(request, make_settings, rows: list[list[str]]):
+    """Settings for a worksheet `inv_tbl` holding `rows`, on the backend `request.param` names (local, google)."""
+    from spreadsheet.local import LocalWorkbook
+
+    if request.param == "local":
+        settings = make_settings()
+        LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": rows})
+        return settings
+    emulator = request.getfixturevalue("sheets_emulator")
+    settings = request.getfixturevalue("google_settings")()
+    emulator.add_spreadsheet(settings.google_sheet_id, sheets={"inv_tbl": rows})
+    return settings
+
+
+def read_sheet(settings) -> dict[str, dict[str, str]]:
+    """The worksheet as {invoice: {header: cell}}."""
+    import acd
+
+    rows = acd.open_sheet(settings).worksheet("inv_tbl").read_all()
+    return {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+@pytest.fixture
+def make_service(connected, sheet_settings, engine, tmp_path):
+    """A SyncService on the module's `sheet_settings`; keyword arguments change the QuickBooks settings."""
+    from quickbooks.sync import SyncService
+
+    def make(**qb_changes) -> SyncService:
+        connected.settings = dataclasses.replace(connected.settings, customers_file=tmp_path / "none.json",
+                                                 **qb_changes)
+        return SyncService(sheet_settings, connected, engine)
+    return make

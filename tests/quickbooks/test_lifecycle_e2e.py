@@ -4,16 +4,14 @@ the sheet. Outcomes are asserted in the sheet, in QuickBooks and in the audit.""
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 from sqlalchemy import func, select
 
 import acd
-from quickbooks.sync import SyncService
 from spreadsheet.base import CellUpdate
-from spreadsheet.local import LocalWorkbook
 from tests.builders import sheet_row, table
+from tests.quickbooks.conftest import read_sheet, settings_with_rows
 from tracker import db
 
 ROWS = table(
@@ -25,28 +23,10 @@ ROWS = table(
 
 @pytest.fixture(params=["local", "google"])
 def sheet_settings(request, make_settings):
-    if request.param == "local":
-        settings = make_settings()
-        LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": ROWS})
-        return settings
-    emulator = request.getfixturevalue("sheets_emulator")
-    settings = request.getfixturevalue("google_settings")()
-    emulator.add_spreadsheet(settings.google_sheet_id, sheets={"inv_tbl": ROWS})
-    return settings
+    return settings_with_rows(request, make_settings, ROWS)
 
 
-@pytest.fixture
-def make_service(connected, sheet_settings, engine, tmp_path):
-    def make(**qb_changes) -> SyncService:
-        connected.settings = dataclasses.replace(connected.settings, customers_file=tmp_path / "none.json",
-                                                 **qb_changes)
-        return SyncService(sheet_settings, connected, engine)
-    return make
-
-
-def sheet(settings) -> dict[str, dict[str, str]]:
-    rows = acd.open_sheet(settings).worksheet("inv_tbl").read_all()
-    return {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+sheet = read_sheet
 
 
 def edit(settings, key: str, **values: str) -> None:

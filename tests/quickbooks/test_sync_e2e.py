@@ -3,7 +3,6 @@ in QuickBooks and in the audit."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -17,6 +16,7 @@ from quickbooks.sync import SYNC_LEASE, SyncService
 from sankey_helpers import SOURCE_HEADERS
 from spreadsheet.local import LocalWorkbook
 from tests.builders import sheet_row, table
+from tests.quickbooks.conftest import read_sheet, settings_with_rows
 
 ROWS = table(
     sheet_row("ACD-1"),
@@ -31,28 +31,10 @@ ROWS = table(
 
 @pytest.fixture(params=["local", "google"])
 def sheet_settings(request, make_settings):
-    if request.param == "local":
-        settings = make_settings()
-        LocalWorkbook.create(settings.local_sheet_path, {"inv_tbl": ROWS})
-        return settings
-    emulator = request.getfixturevalue("sheets_emulator")
-    settings = request.getfixturevalue("google_settings")()
-    emulator.add_spreadsheet(settings.google_sheet_id, sheets={"inv_tbl": ROWS})
-    return settings
+    return settings_with_rows(request, make_settings, ROWS)
 
 
-@pytest.fixture
-def make_service(connected, sheet_settings, engine, tmp_path):
-    def make(**qb_changes) -> SyncService:
-        connected.settings = dataclasses.replace(connected.settings, customers_file=tmp_path / "none.json",
-                                                 **qb_changes)
-        return SyncService(sheet_settings, connected, engine)
-    return make
-
-
-def sheet(settings) -> dict[str, dict[str, str]]:
-    rows = acd.open_sheet(settings).worksheet("inv_tbl").read_all()
-    return {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+sheet = read_sheet
 
 
 def test_invoice_only_run_creates_writes_back_and_a_second_run_does_nothing(make_service, sheet_settings,
