@@ -8,12 +8,19 @@ one `update_cell`; it is timed on a sample of rows and scaled to N (its cost is 
 QuickBooks requests, Sheets requests, wall time, peak Python memory (tracemalloc), and the ratios; then the same
 sync with `--lost-rate` of the batch answers lost after QuickBooks committed (seeded), in a company that ignores
 a repeated requestid and accepts duplicate numbers: the extra lookup queries that keep every row exactly once.
+
+Then, on the same synced rows, what reading QuickBooks' changes back costs per cycle (bench/_lifecycle.py): idle
+cycles, 100 invoices paid in QuickBooks then one cycle (the sheet must show them paid, balance 0.00), and the same
+with the Change Data Capture mark deleted (the query-by-Id fallback). One table: QuickBooks requests by kind,
+Sheets requests, wall time; a wrong sheet or an unexpected request count is printed as a problem and the script
+exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -22,6 +29,7 @@ from pathlib import Path
 import gspread
 from cryptography.fernet import Fernet
 
+from bench import _lifecycle
 from tracker import db
 from emulators.qbo import QboEmulator
 from emulators.sheets import SheetsEmulator
@@ -58,8 +66,9 @@ def connect(qbo: QboEmulator, folder: Path, settings: Settings):
     return qb, engine
 
 
-def run_sync(rows: int, latency: float, folder: Path, lost_rate: float = 0.0) -> dict:
+def run_sync(rows: int, latency: float, folder: Path, lost_rate: float = 0.0, lifecycle: bool = False) -> dict:
     qbo, sheets = QboEmulator(), SheetsEmulator(read_quota_per_minute=None, write_quota_per_minute=None)
+    clock = qbo.clock = _lifecycle.ShiftedClock()   # offset 0 until the lifecycle cycles move it on
     if lost_rate:
         qbo.set_behaviour(requestid_mode="ignore", invoice_duplicates="allow")
         qbo.seed_faults(20261201)
@@ -74,7 +83,7 @@ def run_sync(rows: int, latency: float, folder: Path, lost_rate: float = 0.0) ->
                             google_sheets_api_url=sheets.base_url, database_url=f"sqlite:///{folder / 'sync.db'}",
                             scheduler_enabled=False, secret_key="bench")
         qb, engine = connect(qbo, folder, settings)
-        service = SyncService(settings, qb, engine)
+        service = SyncService(settings, qb, engine, clock=clock)
         qbo.set_latency(latency)
         sheets.set_latency(latency)
         qbo.reset_stats()
@@ -89,18 +98,14 @@ def run_sync(rows: int, latency: float, folder: Path, lost_rate: float = 0.0) ->
         qb_stats, sheet_stats = qbo.stats(), sheets.stats()
         created = len(qbo.created("Invoice"))
         assert sorted(qbo.docnumber_counts("Invoice").values()) == [1] * rows, "a row was created twice or lost"
-        qbo.reset_stats()
-        sheets.reset_stats()
-        started = time.perf_counter()
-        service.run("cli")
-        idle_wall = time.perf_counter() - started
-        idle = (qbo.stats()["api_requests"], sheets.stats()["read"] + sheets.stats()["write"]
-                + sheets.stats()["metadata"])
+        idle = _lifecycle.cycle(service, qbo, sheets, f"idle, right after creating {rows:,}")
+        cycles = [idle, *_lifecycle.after_sync(service, qbo, sheets, engine, clock, "bench")] if lifecycle else []
         qb.close()
     return {"created": created, "qb_requests": qb_stats["api_requests"] + qb_stats.get("token", 0),
             "queries": qb_stats["query"], "dropped": qb_stats["dropped"],
             "sheets_requests": sheet_stats["read"] + sheet_stats["write"] + sheet_stats["metadata"],
-            "wall": wall, "peak_mb": peak / 1e6, "idle_qb": idle[0], "idle_sheets": idle[1], "idle_wall": idle_wall}
+            "wall": wall, "peak_mb": peak / 1e6, "idle_qb": idle.qb_total, "idle_sheets": idle.sheets_total,
+            "idle_wall": idle.wall, "cycles": cycles}
 
 
 def run_naive(sample: int, latency: float, folder: Path) -> dict:
@@ -135,7 +140,7 @@ def run_naive(sample: int, latency: float, folder: Path) -> dict:
     return {"qb_requests": stats[0], "sheets_requests": stats[1], "wall": wall}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1000, help="ready rows (default 1000)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per emulator request (default 0.1)")
@@ -144,7 +149,7 @@ def main() -> None:
                         help="share of batch answers lost after commit in the second sync run (default 0.1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        ours = run_sync(args.rows, args.latency, Path(folder))
+        ours = run_sync(args.rows, args.latency, Path(folder), lifecycle=True)
         naive = run_naive(args.naive_sample, args.latency, Path(folder))
         lossy = run_sync(args.rows, args.latency, Path(folder), args.lost_rate) if args.lost_rate else None
     scale = args.rows / args.naive_sample
@@ -168,7 +173,16 @@ def main() -> None:
               f"{lossy['dropped']} answers lost, {lossy['qb_requests']:,} QuickBooks requests ({extra:+} = "
               f"{lossy['queries'] - ours['queries']} lookup queries + resends; "
               f"{extra * 1000 / args.rows:.0f} per 1,000 rows), {lossy['wall']:.1f} s; every row still exactly once")
+    cycles = ours["cycles"]
+    print(f"\nreading QuickBooks' changes back: one sync run per cycle on the same {args.rows:,} rows; pull: how the "
+          "run read them (quickbooks/pull.py);\nother: any other QuickBooks request (per-row reads, creates, ...); "
+          "paid rows: shown in the sheet as status paid, qb_balance 0.00")
+    print("\n".join(_lifecycle.table(cycles)))
+    problems = [p for c in cycles for p in c.problems]
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
