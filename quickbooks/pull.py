@@ -2,9 +2,10 @@
 
 One Change Data Capture request per run asks for every Invoice, Bill, Payment and BillPayment changed since the
 last mark. Intuit keeps 30 days of changes and answers at most 1,000 objects (reference: "Change data capture
-operation"), so the transactions are queried by Id instead when there is no mark yet, when it is older than
-`WINDOW_SECONDS`, or when the answer holds 1,000 objects (it may be cut short); transactions never read back
-(created before this feature) are queried by Id once. The state goes to the audit (quickbooks/rules/lifecycle.py
+operation"): an answer of 1,000 objects may be cut short, so the next request starts at the newest change it held,
+up to `CDC_MAX_PAGES` requests. The transactions are queried by Id instead when there is no mark yet, when it is
+older than `WINDOW_SECONDS`, or when paging does not get through; transactions never read back (created before
+this feature) are queried by Id once. The state goes to the audit (quickbooks/rules/lifecycle.py
 reads it); the new mark is returned, for the run to store only after its writeback landed, so an answer lost
 anywhere on the way is simply asked for again. The mark starts `OVERLAP_SECONDS` before QuickBooks' own time of
 the answer: a change seen twice is harmless (states are replaced, not added), a change missed is not.
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 CDC_ENTITIES = ["Invoice", "Bill", "Payment", "BillPayment"]
 PAYMENT_ENTITY = {Direction.INVOICE: "Payment", Direction.BILL: "BillPayment"}
 CDC_MAX_OBJECTS = 1000
+CDC_MAX_PAGES = 5         # then the transactions are read by Id: 100 per query
 WINDOW_SECONDS = 29 * 24 * 3600   # a day inside Intuit's 30, so a mark near the edge never meets a refusal
 OVERLAP_SECONDS = 300
 IDS_PER_QUERY = 100
@@ -55,6 +57,14 @@ def _epoch(text: str | None) -> float | None:
         return dt.datetime.fromisoformat(text).timestamp() if text else None
     except ValueError:
         return None
+
+
+def _updated(obj: dict) -> str:
+    return (obj.get("MetaData") or {}).get("LastUpdatedTime") or ""
+
+
+def _epoch_or_zero(text: str | None) -> float:
+    return _epoch(text) or 0.0
 
 
 def _is_zero(value) -> bool:
@@ -95,19 +105,39 @@ class Puller:
         since = self.marks.get(self.mark_name)
         fresh_enough = (_epoch(since) or 0) > started - WINDOW_SECONDS
         if fresh_enough:
-            found, answered = self.client.changes_since(CDC_ENTITIES, since)
-            if sum(len(objs) for objs in found.values()) < CDC_MAX_OBJECTS:
+            paged = self._changes(since)
+            if paged is not None:
+                found, answered = paged
                 unread = {d: {i: k for i, k in ids.items() if i in never_read} for d, ids in followed.items()
                           if (never_read := self.audit.unread_ids(d))}
                 changed = self._apply_changes(followed, found) + self._apply_queried(unread)
                 mark = (_epoch(answered) or started) - OVERLAP_SECONDS
                 return PullResult(self.mark_name, _iso(mark), "cdc", changed)
-            log.info("Change Data Capture answered %d objects (its limit): reading the transactions by Id instead",
-                     CDC_MAX_OBJECTS)
+            log.info("Change Data Capture stayed at its limit of %d objects for %d requests: reading the "
+                     "transactions by Id instead", CDC_MAX_OBJECTS, CDC_MAX_PAGES)
         elif since:
             log.info("The last read of QuickBooks changes (%s) is older than Intuit keeps them: reading the %d "
                      "transactions by Id instead", since, sum(len(ids) for ids in followed.values()))
         return PullResult(self.mark_name, _iso(started - OVERLAP_SECONDS), "query", self._apply_queried(followed))
+
+    def _changes(self, since: str) -> tuple[dict[str, list[dict]], str | None] | None:
+        """Every change since `since`. An answer of 1,000 objects may be cut short (Intuit answers the oldest
+        first, with no marker), so the next request starts at the newest change it held (the boundary is
+        inclusive: those objects come again, and the later copy wins). None when that does not get through
+        (more than CDC_MAX_PAGES answers, or 1,000 changes sharing one instant)."""
+        merged: dict[str, dict[str, dict]] = {entity: {} for entity in CDC_ENTITIES}
+        cursor = since
+        for _ in range(CDC_MAX_PAGES):
+            found, answered = self.client.changes_since(CDC_ENTITIES, cursor)
+            for entity, objects in found.items():
+                merged[entity].update({str(o.get("Id")): o for o in objects})
+            if sum(len(objects) for objects in found.values()) < CDC_MAX_OBJECTS:
+                return {entity: list(objects.values()) for entity, objects in merged.items()}, answered
+            newest = max((_updated(o) for objects in found.values() for o in objects), key=_epoch_or_zero)
+            if _epoch_or_zero(newest) <= _epoch_or_zero(cursor):
+                return None
+            cursor = newest
+        return None
 
     def _apply_changes(self, followed: dict[Direction, dict[str, str]], found: dict[str, list[dict]]) -> int:
         changed = 0
