@@ -59,7 +59,8 @@ CALLBACKS: dict[str, str] = {
     # pages/overview.py and pages/invoices.py
     _outputs("overview-sankey.figure", "overview-by-status.figure", "overview-by-month.figure",
              "overview-cards.children"): STAFF,
-    _outputs("invoices-table.rowData", "invoices-count.children"): STAFF,
+    _outputs("invoices-table.getRowsResponse", "invoices-count.children"): STAFF,   # a block of the grid
+    "invoices-table.paginationGoTo": STAFF,    # clientside (a new search refetches the grid): no server function
     # pages/admin.py
     _outputs("admin-connection.children", "admin-counts.children", "admin-failed.children", "admin-recent.children",
              "admin-runs-chart.figure", "admin-progress.value", "admin-progress.label", "admin-progress.animated",

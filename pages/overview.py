@@ -1,4 +1,8 @@
-"""Overview: where the money flows (Sankey), totals by status and by month, with filters."""
+"""Overview: where the money flows (Sankey), totals by status and by month, with filters.
+
+The records stay on the server (pages/_data.py keeps one copy per process): the page gets only the filter
+options, and a filter click sends only the chosen values and gets back the figures and the cards.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from decimal import Decimal
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from pages._data import load_page_data
 from tracker.auth import STAFF, requires
@@ -15,8 +19,8 @@ from sankey_helpers import build_sankey, parse_amount, plot_text, totals_by_mont
 
 dash.register_page(__name__, path="/", name="Overview", title="Finance tracker: overview", order=0)
 
-STORE, STATUS, PARTY, SANKEY, BY_STATUS, BY_MONTH, CARDS = (
-    "overview-records", "overview-status", "overview-party", "overview-sankey", "overview-by-status",
+STATUS, PARTY, SANKEY, BY_STATUS, BY_MONTH, CARDS = (
+    "overview-status", "overview-party", "overview-sankey", "overview-by-status",
     "overview-by-month", "overview-cards")
 
 
@@ -25,10 +29,8 @@ def layout(**_query):
     if data.error:
         return dbc.Alert([html.H4("The spreadsheet cannot be shown", className="alert-heading"),
                           html.P(data.error, id="overview-error")], color="danger")
-    statuses = sorted({r.get("status", "").strip().lower() for r in data.records} - {""})
-    parties = sorted({r.get("inv_from", "").strip() for r in data.records} - {""}, key=str.casefold)
+    statuses, parties = data.remember("overview options", lambda: _options(data.records))
     return html.Div([
-        dcc.Store(id=STORE, data=data.records),
         html.P(f"{len(data.records)} invoices from the {data.source}.", className="text-muted", id="overview-source"),
         dbc.Row([
             dbc.Col(dcc.Dropdown(id=STATUS, options=statuses, multi=True, placeholder="All statuses"), md=4),
@@ -43,10 +45,17 @@ def layout(**_query):
     ])
 
 
+def _options(records: list[dict]) -> tuple[list[str], list[str]]:
+    """The statuses and the invoicing parties to filter by."""
+    statuses = sorted({r.get("status", "").strip().lower() for r in records} - {""})
+    parties = sorted({r.get("inv_from", "").strip() for r in records} - {""}, key=str.casefold)
+    return statuses, parties
+
+
 def filter_records(records: list[dict], statuses: list[str] | None, parties: list[str] | None) -> list[dict]:
     """Rows matching the chosen statuses and invoicing parties (none chosen = all)."""
-    wanted_status = {s.lower() for s in statuses or []}
-    wanted_party = {p.casefold() for p in parties or []}
+    wanted_status = {str(s).lower() for s in statuses or []}
+    wanted_party = {str(p).casefold() for p in parties or []}
     return [r for r in records
             if (not wanted_status or r.get("status", "").strip().lower() in wanted_status)
             and (not wanted_party or r.get("inv_from", "").strip().casefold() in wanted_party)]
@@ -70,10 +79,21 @@ def _bar(groups: list[dict], key: str, title: str) -> go.Figure:
 
 
 @callback(Output(SANKEY, "figure"), Output(BY_STATUS, "figure"), Output(BY_MONTH, "figure"), Output(CARDS, "children"),
-          Input(STATUS, "value"), Input(PARTY, "value"), State(STORE, "data"))
+          Input(STATUS, "value"), Input(PARTY, "value"))
 @requires(STAFF)
-def update_overview(statuses, parties, records):
-    rows = filter_records(records or [], statuses, parties)
+def update_overview(statuses, parties):
+    data = load_page_data()
+    if data.error:   # the sheet broke after the page was drawn: say so where the cards go
+        return go.Figure(), go.Figure(), go.Figure(), [dbc.Alert(data.error, color="danger", id="overview-error")]
+    # Kept with this copy of the sheet: every page load asks for the unfiltered figures, and they take seconds
+    # on a large sheet. The key is what filter_records compares, so equal choices share one entry.
+    key = ("overview", frozenset(str(s).lower() for s in statuses or []),
+           frozenset(str(p).casefold() for p in parties or []))
+    return data.remember(key, lambda: _figures(filter_records(data.records, statuses, parties)))
+
+
+def _figures(rows: list[dict]) -> tuple:
+    """The Sankey, the two bar charts and the cards of these rows."""
     cards = [
         _card("Invoices", f"{len(rows):,}", "overview-count"),
         _card("Invoiced", f"${_sum(rows, 'inv_dollars'):,.2f}", "overview-total"),
