@@ -21,10 +21,10 @@ def test_expected_headers_shape():
     assert WORKSHEET_NAMES == {1: "inv_tbl"} and INV_TBL == "inv_tbl"
     assert EXPECTED_HEADERS[1][:17] == list(SOURCE_HEADERS)
     assert EXPECTED_HEADERS[1][17:] == list(QB_HEADERS)
-    assert len(SOURCE_HEADERS) == 17 and len(QB_HEADERS) == 9
+    assert len(SOURCE_HEADERS) == 17 and len(QB_HEADERS) == 13
     assert SOURCE_HEADERS[0] == "invoice" and "Inv_paid_date" in SOURCE_HEADERS
     assert all(name.startswith("qb_") for name in QB_HEADERS)
-    assert len(set(EXPECTED_HEADERS[1])) == 26
+    assert len(set(EXPECTED_HEADERS[1])) == 30
 
 
 @pytest.mark.parametrize("col, letter", [(1, "A"), (6, "F"), (26, "Z"), (27, "AA"), (28, "AB"), (702, "ZZ"),
@@ -111,7 +111,7 @@ def test_qb_columns_not_required_for_inv_tbl():
     assert header_map.missing(QB_HEADERS) == list(QB_HEADERS)
     reordered = list(reversed(EXPECTED_HEADERS[1]))
     header_map = validate_headers("inv_tbl", reordered, SOURCE_HEADERS)
-    assert header_map.index("invoice") == 25 and header_map.missing(EXPECTED_HEADERS[1]) == []
+    assert header_map.index("invoice") == 29 and header_map.missing(EXPECTED_HEADERS[1]) == []
 
 
 def test_header_map_is_frozen():
