@@ -44,7 +44,8 @@ def after_creation(run: SyncRun, plan: Plan, tools) -> None:
     if qs.auto_mark_bill_paid and qs.bills_enabled:
         store = BillPayments(run.s.engine, run.s.audit(), run.s.clock)
         if plan.bills_to_pay or store.sending():
-            BillPayer(run.s.qb.client, store, qs.bill_payment_account).pay(plan, plan.bills_to_pay, run.errors)
+            BillPayer(run.s.qb.client, store, qs.bill_payment_account, run.s.audit()).pay(plan, plan.bills_to_pay,
+                                                                                          run.errors)
 
 
 class Updater:
@@ -104,7 +105,8 @@ class Updater:
 
     def _record(self, edit: Edit, mapped: Payload, answer: dict) -> None:
         """The earlier version to qb_audit_versions; the audit row now stands for the new content."""
-        audit, engine, store = edit.audit, self.run.s.engine, self.run.s.audit()
+        engine, store = self.run.s.engine, self.run.s.audit()
+        audit = store.load_keys(edit.direction, [edit.audit.row_key])[edit.audit.row_key]   # with its sent body
         table = store.table(edit.direction)
         state = read_state(answer, {})
         with engine.begin() as connection:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import fields
 from typing import Callable, Iterable, Mapping
 
-from sqlalchemy import Numeric, Table, and_, case, cast, delete, func, insert, or_, select, update
+from sqlalchemy import Numeric, Table, and_, case, cast, delete, func, insert, null, or_, select, update
 from sqlalchemy.engine import Engine
 
 from quickbooks.rules.directions import Direction
@@ -23,6 +23,7 @@ from quickbooks.rules.statuses import AuditState, RemoteLife
 from tracker.db import metadata
 
 _COLUMNS = tuple(f.name for f in fields(AuditRow))
+KEYS_PER_QUERY = 500   # below every database's limit on bound parameters
 _REQUEST_NAMESPACE = uuid.UUID("6f1d3c9e-2a7b-4e43-9a57-1c0de5a11b01")
 
 
@@ -54,13 +55,24 @@ class AuditStore:
     def load(self, direction: Direction) -> dict[str, AuditRow]:
         return self.load_keys(direction, None)
 
-    def load_keys(self, direction: Direction, keys: Iterable[str] | None) -> dict[str, AuditRow]:
-        """The audit rows of `keys` (None: every key) by key."""
+    def load_keys(self, direction: Direction, keys: Iterable[str] | None, *,
+                  payloads: bool = True) -> dict[str, AuditRow]:
+        """The audit rows of `keys` (None: every key) by key, `KEYS_PER_QUERY` keys per query, so a run reads the
+        rows of its sheet and not the whole history. `payloads=False` leaves out the sent bodies except those of
+        intents (`sending`: they are looked up by them), the largest column and rarely needed."""
         table = self.table(direction)
+        columns = [table.c[f] for f in _COLUMNS if f != "payload_json"]
+        columns.append(table.c.payload_json if payloads else case(
+            (table.c.state == AuditState.SENDING.value, table.c.payload_json), else_=null()).label("payload_json"))
+        wanted = None if keys is None else sorted(set(keys))
+        chunks = [None] if wanted is None else [wanted[i:i + KEYS_PER_QUERY]
+                                                for i in range(0, len(wanted), KEYS_PER_QUERY)]
+        found: dict[str, AuditRow] = {}
         with self.engine.connect() as connection:
-            rows = connection.execute(select(*[table.c[f] for f in _COLUMNS])
-                                      .where(*self._where(table, keys))).all()
-        return {row.row_key: AuditRow(**row._mapping) for row in rows}
+            for chunk in chunks:
+                for row in connection.execute(select(*columns).where(*self._where(table, chunk))):
+                    found[row.row_key] = AuditRow(**row._mapping)
+        return found
 
     def state_counts(self, direction: Direction) -> dict[AuditState, int]:
         """How many rows are `created`, `failed` and `sending` in this direction (every state present, maybe 0)."""

@@ -10,6 +10,7 @@ it found. A Bill paid in QuickBooks by someone else is never paid twice: the pla
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -76,8 +77,8 @@ class BillPayments:
 class BillPayer:
     """Creates the BillPayments of one run, in batches, after settling intents left by an earlier one."""
 
-    def __init__(self, client: QboClient, store: BillPayments, account_setting: str):
-        self.client, self.store, self.account_setting = client, store, account_setting
+    def __init__(self, client: QboClient, store: BillPayments, account_setting: str, audit: AuditStore):
+        self.client, self.store, self.account_setting, self.audit = client, store, account_setting, audit
 
     def pay(self, plan: Plan, bills: list[BillToPay], errors: list[str]) -> None:
         counts = plan.counts.of(Direction.BILL)
@@ -93,6 +94,8 @@ class BillPayer:
             errors.append(f"paying Bills: QB_BILL_PAYMENT_ACCOUNT '{self.account_setting}' is not an active bank "
                           "account in QuickBooks (Accounting > Chart of accounts, type Bank): no Bill was paid")
             return
+        full = self.audit.load_keys(Direction.BILL, [b.audit.row_key for b in bills])   # with the Bills' bodies
+        bills = [dataclasses.replace(b, audit=full[b.audit.row_key]) for b in bills]
         for start in range(0, len(bills), MAX_BATCH_ITEMS):
             counts.bills_paid += self._pay_chunk(plan, bills[start:start + MAX_BATCH_ITEMS], account, errors)
 

@@ -130,7 +130,8 @@ class SyncRun:
         qs = self.s.qb.settings
         rows = [SheetRow(r["_row"], {k: v for k, v in r.items() if k != "_row"}) for r in table.records]
         audit = self.s.audit()
-        audits = {d: audit.load(d) for d in self.options.directions}
+        keys = {r.get("invoice").strip() for r in rows} - {""}
+        audits = {d: audit.load_keys(d, keys, payloads=False) for d in self.options.directions}
         return make_plan(rows, load_directions(qs.directions_file), audits, PlanSettings(
             qs.ready_statuses, qs.bills_enabled, qs.group_by_invoice, self.options.backfill, self.options.directions,
             qs.customer_field, qs.pull_paid_status, qs.on_edit, qs.auto_mark_bill_paid and qs.bills_enabled,
@@ -229,8 +230,8 @@ class SyncRun:
 
     def _record(self, direction: Direction, outcome: Outcome, fingerprints: dict[str, str], plan: Plan,
                 audit: AuditStore) -> None:
-        stored = audit.load(direction)
         audit.record_contents(direction, {p.key: self._content(direction, p.key) for p, _, _ in outcome.created})
+        stored = audit.load_keys(direction, [p.key for p, _, _ in outcome.created], payloads=False)
         for payload, _, _ in outcome.created:
             plan.targets.append(self._target(direction, payload.key, fingerprints[payload.key],
                                              created_cells(direction, stored[payload.key])))
@@ -255,7 +256,7 @@ class SyncRun:
                                                "row_fingerprint": intents[e.key].row_fingerprint}
                                               for e, message in settled.conflicts])
         tools.audit.record_contents(direction, {e.key: self._content(direction, e.key) for e, _ in settled.found})
-        stored = tools.audit.load(direction)
+        stored = tools.audit.load_keys(direction, intents, payloads=False)
         for e, _ in settled.found:
             plan.targets.append(self._target(direction, e.key, stored[e.key].row_fingerprint,
                                              created_cells(direction, stored[e.key])))

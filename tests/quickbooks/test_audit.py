@@ -132,3 +132,15 @@ def test_request_id_for(args, same):
     first = request_id_for(*BASE_ID)
     assert (request_id_for(*args) == first) is same
     assert len(first) == 36 and uuid.UUID(first)   # fits QuickBooks' 50-character requestid and the column
+
+
+def test_a_run_reads_the_rows_of_its_keys_in_chunks_and_leaves_bodies_out_but_for_intents(store):
+    keys = [f"K-{n:04d}" for n in range(1_203)]                       # more than two chunks of KEYS_PER_QUERY
+    store.record_intents(INV, [intent(k) for k in keys])
+    store.record_created(INV, [{"row_key": k, "qb_id": str(n), "doc_number": k} for n, k in enumerate(keys[1:])])
+    wanted = keys[::2] + ["not-in-the-audit"]
+    light = store.load_keys(INV, wanted, payloads=False)
+    assert sorted(light) == sorted(keys[::2])
+    assert light["K-0000"].payload == {"DocNumber": "K-0000"}          # still sending: looked up by its body
+    assert light["K-0002"].payload_json is None and light["K-0002"].qb_id == "1"
+    assert store.load_keys(INV, ["K-0002"])["K-0002"].payload == {"DocNumber": "K-0002"}
