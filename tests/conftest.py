@@ -1,4 +1,5 @@
-"""Shared fixtures: settings on temp files, a temp SQLite database, the Sheets emulator on loopback."""
+"""Shared fixtures: settings on temp files, a temp SQLite database, the Sheets emulator on loopback, and a database
+on each backend (`database_url`: SQLite and PostgreSQL, see tests/databases.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,24 @@ import json
 
 import pytest
 
+from tests.databases import database_for
 from tracker.settings import Settings
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """An empty database on each backend: an SQLite file, then a fresh PostgreSQL database (TEST_DATABASE_URL)."""
+    with database_for(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(tmp_path):
+    """An empty PostgreSQL database only, for the slow tests that run on SQLite elsewhere."""
+    with database_for("postgresql", tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

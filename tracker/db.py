@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from filelock import FileLock
 from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, Index, MetaData, String, Table,
-                        Text, UniqueConstraint, create_engine, event)
+                        Text, UniqueConstraint, create_engine, event, text)
 from sqlalchemy.engine import URL, Engine, make_url
 
 from tracker import files
@@ -22,6 +22,7 @@ from tracker import files
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATION_LOCK_SECONDS = 600
+MIGRATION_LOCK_KEY = 0x7472_6163_6B65_72   # PostgreSQL advisory lock of `upgrade` ("tracker" in ASCII)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -248,7 +249,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":   # the driver this project ships (psycopg 3), not SQLAlchemy's psycopg2
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -261,12 +265,16 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every pending migration (idempotent; safe to call at each start).
 
-    For an SQLite file, under a file lock beside it (`<database>.migrate.lock`), so processes starting together
-    (gunicorn -w 4, the app and a cron run) migrate one after the other instead of racing Alembic.
+    Processes starting together (gunicorn -w 4, the app and a cron run) migrate one after the other instead of
+    racing Alembic: for an SQLite file under a file lock beside it (`<database>.migrate.lock`); on PostgreSQL under
+    a transaction-level advisory lock taken in the very transaction that runs the migrations (PostgreSQL's DDL is
+    transactional, so a waiting process then sees the finished schema and has nothing left to do).
     """
     path = sqlite_file(engine.url)
     lock = FileLock(f"{path}.migrate.lock", timeout=MIGRATION_LOCK_SECONDS) if path else contextlib.nullcontext()
     with lock, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
