@@ -43,12 +43,14 @@ daily_snapshots = Table(
 )
 
 
-# One row per named lease (sync runs, token refresh): who holds it and until when (epoch seconds).
+# One row per named lease (sync runs, token refresh): who holds it and until when (epoch seconds), and its fencing
+# token, one more at each new holder (tracker/leases.py).
 leases = Table(
     "leases", metadata,
     Column("name", String(100), primary_key=True),
     Column("holder", String(200), nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("token", Integer, nullable=False, server_default="0"),
 )
 
 # The QuickBooks connection: tokens encrypted with Fernet (QB_TOKEN_KEY); expiry times in clear for the UI.

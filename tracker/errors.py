@@ -9,6 +9,7 @@
     │   ├── SheetUnreadable           a local workbook that is not a valid .xlsx
     │   ├── HeaderError               missing, duplicate or blank headers in row 1
     │   └── SheetUnavailable          429/5xx/timeouts still failing after the retries
+    ├── LeaseLost                     another process took this one's lease over (tracker/leases.py): stop writing
     └── SyncError                     the QuickBooks sync (quickbooks/errors.py extends this branch)
 
 Messages say what is wrong, where, and what to do, in words a finance person can act on, and never contain
@@ -72,6 +73,11 @@ class HeaderError(SheetError):
 
 class SheetUnavailable(SheetError):
     """The sheet service kept failing (quota, server errors, timeouts) after all retries."""
+
+
+class LeaseLost(TrackerError):
+    """The lease this process held (the sync run's) now carries another fencing token: it expired while the process
+    was paused or too slow, and another took it over. Nothing more may be written under it."""
 
 
 class SyncError(TrackerError):

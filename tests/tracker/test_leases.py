@@ -1,4 +1,5 @@
-"""Leases: one holder at a time across threads and processes; an expired lease can be taken over."""
+"""Leases: one holder at a time across threads and processes; an expired lease can be taken over. On SQLite and
+PostgreSQL (`database_url`); the fencing tokens are in test_fencing.py."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from tracker import db
 from tracker.leases import holder_of, release, try_acquire, waiting_lease
 
 
-def _engine(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'lease.db'}")
+def _engine(url):
+    engine = db.make_engine(url)
     db.upgrade(engine)
     return engine
 
 
-def test_a_held_lease_refuses_others_until_released(tmp_path):
-    engine = _engine(tmp_path)
+def test_a_held_lease_refuses_others_until_released(database_url):
+    engine = _engine(database_url)
     assert try_acquire(engine, "sync", "a", ttl=60)
     assert not try_acquire(engine, "sync", "b", ttl=60)
     assert try_acquire(engine, "sync", "a", ttl=60), "the holder may renew"
@@ -28,15 +29,15 @@ def test_a_held_lease_refuses_others_until_released(tmp_path):
     assert try_acquire(engine, "sync", "b", ttl=60)
 
 
-def test_an_expired_lease_is_taken_over(tmp_path):
-    engine = _engine(tmp_path)
+def test_an_expired_lease_is_taken_over(database_url):
+    engine = _engine(database_url)
     assert try_acquire(engine, "sync", "crashed", ttl=60, now=lambda: 1000.0)
     assert not try_acquire(engine, "sync", "next", ttl=60, now=lambda: 1059.0)
     assert try_acquire(engine, "sync", "next", ttl=60, now=lambda: 1061.0)
 
 
-def test_threads_never_hold_it_together(tmp_path):
-    engine = _engine(tmp_path)
+def test_threads_never_hold_it_together(database_url):
+    engine = _engine(database_url)
     inside, overlaps, entered = [0], [], []
 
     def worker():
@@ -63,12 +64,11 @@ def _grab(url, results):
     results.put(try_acquire(engine, "sync", f"proc-{multiprocessing.current_process().pid}", ttl=60))
 
 
-def test_processes_started_together_get_it_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 'lease.db'}"
-    _engine(tmp_path)
+def test_processes_started_together_get_it_once(database_url):
+    _engine(database_url)
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
-    procs = [ctx.Process(target=_grab, args=(url, results)) for _ in range(6)]
+    procs = [ctx.Process(target=_grab, args=(database_url, results)) for _ in range(6)]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -76,13 +76,13 @@ def test_processes_started_together_get_it_once(tmp_path):
     assert sorted(results.get() for _ in procs) == [False] * 5 + [True]
 
 
-def test_a_lease_held_by_a_dead_process_on_this_host_is_taken_over(tmp_path):
+def test_a_lease_held_by_a_dead_process_on_this_host_is_taken_over(database_url):
     import subprocess
     import sys
 
     from tracker.leases import new_holder
 
-    engine = _engine(tmp_path)
+    engine = _engine(database_url)
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     dead = new_holder("sync").split(":")
