@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, qb_settings: QbSettings | None 
     """
     if settings is None or qb_settings is None:
         settings, qb_settings = settings or load_settings(), qb_settings or load_qb_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format, log_file=settings.log_file)
     demo.ensure_demo_workbook(settings, qb_settings)
     engine = db.make_engine(settings.database_url)
     db.upgrade(engine)

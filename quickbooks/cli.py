@@ -12,7 +12,6 @@ import signal
 import sys
 import threading
 import webbrowser
-from pathlib import Path
 
 import acd
 from quickbooks import cli_users, demo
@@ -30,7 +29,6 @@ from tracker.logging_setup import configure_logging
 from tracker.settings import load_settings
 
 log = logging.getLogger("quickbooks_sync")
-LOG_FILE = Path("logs/quickbooks_sync.log")
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 
 
@@ -93,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, log_format=settings.log_format, log_file=settings.log_file)
         demo.announce_generated(demo.ensure_local_secrets())
         if args.command == "users":   # needs only the database (and ADMIN_* for the first admin)
             return cli_users.run(args, load_settings())
@@ -106,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         quickbooks = open_quickbooks(qb_settings, engine)
         try:
             if args.command in ("run-once", "daemon", "reset", "status"):
-                configure_logging(settings.log_level, json_lines=True, log_file=LOG_FILE)
                 service = SyncService(settings, quickbooks, engine)
                 return {"run-once": _run_once, "daemon": _daemon, "reset": _reset,
                         "status": _status}[args.command](service, args)

@@ -31,6 +31,7 @@ from quickbooks.writeback import write_back
 from spreadsheet.schema import read_table
 from tracker.errors import TrackerError
 from tracker.leases import holder_of, new_holder, release, try_acquire
+from tracker.logging_setup import log_fields
 from tracker.scheduler import IntervalJob
 from tracker.settings import Settings
 
@@ -128,23 +129,25 @@ class SyncService:
             return SyncReport(run_id, RunStatus.BUSY, error="A sync is already running; nothing was started")
         run_id = None
         renew = lambda: try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock)  # noqa: E731
-        try:
-            if not dry_run:   # inside the try: a database that fails here still gets the lease released
-                run_id = self.runs.start(trigger, options.directions, started_by)
-                self.runs.fail_abandoned(run_id)   # we hold the lease: an older run still "running" has died
-            report = SyncRun(self, run_id, options, progress, should_stop, renew).execute()
-        except TrackerError as exc:
-            log.error("Sync run %s failed: %s", run_id or "-", exc)
-            report = SyncReport(run_id, RunStatus.FAILED, error=str(exc))
-        except Exception as exc:
+        with log_fields() as fields:   # every line of the run carries its run_id (and the pid, as every line)
+            try:
+                if not dry_run:   # inside the try: a database that fails here still gets the lease released
+                    run_id = fields["run_id"] = self.runs.start(trigger, options.directions, started_by)
+                    self.runs.fail_abandoned(run_id)   # we hold the lease: an older run still "running" has died
+                report = SyncRun(self, run_id, options, progress, should_stop, renew).execute()
+            except TrackerError as exc:
+                log.error("Sync run %s failed: %s", run_id or "-", exc)
+                report = SyncReport(run_id, RunStatus.FAILED, error=str(exc))
+            except Exception as exc:
+                if run_id is not None:
+                    self.runs.finish(run_id, RunStatus.FAILED, RunCounts(),
+                                     f"unexpected error: {type(exc).__name__}: {exc}")
+                raise
+            finally:
+                release(self.engine, SYNC_LEASE, holder)
             if run_id is not None:
-                self.runs.finish(run_id, RunStatus.FAILED, RunCounts(), f"unexpected error: {type(exc).__name__}: {exc}")
-            raise
-        finally:
-            release(self.engine, SYNC_LEASE, holder)
-        if run_id is not None:
-            self.runs.finish(run_id, report.status, report.counts, report.error, report.failures)
-        log.info("Sync run %s (%s%s%s) %s: %s%s", run_id or "-", trigger, f" by {started_by}" if started_by else "",
-                 ", dry run" if dry_run else "", report.status, report.counts.summary(),
-                 f"; {report.error}" if report.error else "")
+                self.runs.finish(run_id, report.status, report.counts, report.error, report.failures)
+            log.info("Sync run %s (%s%s%s) %s: %s%s", run_id or "-", trigger, f" by {started_by}" if started_by else "",
+                     ", dry run" if dry_run else "", report.status, report.counts.summary(),
+                     f"; {report.error}" if report.error else "")
         return report

@@ -23,6 +23,7 @@ from tracker.errors import ConfigError
 DEFAULT_ENV_FILE = ".env"
 GOOGLE_SHEETS_DEFAULT_URL = "https://sheets.googleapis.com"
 SHEET_BACKENDS = ("local", "google")
+LOG_FORMATS = ("json", "text")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -48,6 +49,9 @@ class Settings:
     port: int = 8050
     debug: bool = False
     log_level: str = "INFO"
+    log_format: str = ""                  # json or text; "" = json unless stderr is a terminal
+    log_file: Path | None = None          # also append the log lines here (never rotated by the app)
+    scheduler_heartbeat_seconds: float = 5.0
     secret_key: str = field(default="", repr=False)
     admin_username: str = "admin"
     admin_password_hash: str = field(default="", repr=False)
@@ -196,6 +200,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "PORT": ("port", parse_port),
     "DEBUG": ("debug", parse_bool),
     "LOG_LEVEL": ("log_level", parse_log_level),
+    "LOG_FORMAT": ("log_format", parse_choice(LOG_FORMATS)),
+    "LOG_FILE": ("log_file", lambda raw: Path(raw.strip())),
+    "SCHEDULER_HEARTBEAT_SECONDS": ("scheduler_heartbeat_seconds", parse_positive_float),
     "SECRET_KEY": ("secret_key", text),
     "ADMIN_USERNAME": ("admin_username", text),
     "ADMIN_PASSWORD": ("admin_password_hash", lambda raw: generate_password_hash(raw.strip())),

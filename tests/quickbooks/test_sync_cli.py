@@ -50,7 +50,7 @@ def cli(tmp_path, qbo_emulator):
                QB_CLIENT_ID="emulator-client", QB_CLIENT_SECRET="emulator-secret", QB_TOKEN_KEY=KEY,
                QB_API_BASE_URL=base, QB_AUTHORIZE_URL=f"{base}/oauth2/authorize",
                QB_TOKEN_URL=f"{base}/oauth2/v1/tokens/bearer", QB_REVOKE_URL=f"{base}/oauth2/v1/tokens/revoke",
-               QB_MAX_ATTEMPTS="2", SECRET_KEY="cli-test-secret-key",
+               QB_MAX_ATTEMPTS="2", SECRET_KEY="cli-test-secret-key", LOG_FILE="logs/quickbooks_sync.log",
                QB_BACKOFF_MAX_SECONDS="0.05")
 
     class Cli:
@@ -98,6 +98,8 @@ def test_run_once_needs_migrate_first_then_syncs(cli, qbo_emulator):
 
     log_lines = [json.loads(line) for line in (cli.folder / "logs/quickbooks_sync.log").read_text().splitlines()]
     assert any("Sync run" in entry["message"] for entry in log_lines)
+    assert all(entry["pid"] for entry in log_lines)
+    assert any(entry.get("run_id") for entry in log_lines if entry["message"].startswith("Sync run"))
     tokens = TokenStore(cli.engine_, KEY, "sandbox").load()
     log_text = (cli.folder / "logs/quickbooks_sync.log").read_text()
     assert tokens.access_token not in log_text and tokens.refresh_token not in log_text

@@ -26,7 +26,7 @@ def _assert_absent(secret_values: dict[str, str], haystacks: dict[str, str | byt
 
 def test_no_secret_in_the_database_logs_sheet_or_cli_output(tmp_path, qbo):
     world = make_world(tmp_path, qbo, ready_rows(40), SECRET_KEY=secrets.token_urlsafe(32),
-                       ADMIN_PASSWORD=secrets.token_urlsafe(12))
+                       ADMIN_PASSWORD=secrets.token_urlsafe(12), LOG_FILE="logs/quickbooks_sync.log")
     engine = db.make_engine(world.settings.database_url)
     first = TokenStore(engine, world.env["QB_TOKEN_KEY"], "sandbox").load()
     qbo.expire_access_tokens()   # the run must refresh: rotated tokens pass through the code and the logs

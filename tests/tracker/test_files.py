@@ -79,22 +79,17 @@ def test_a_database_already_private_keeps_its_mode_and_nothing_is_logged(tmp_pat
     assert not [r for r in caplog.records if "set to 600" in r.getMessage()]
 
 
-def test_log_files_and_their_rotations_are_the_owners_only(tmp_path, open_umask, restore_logging):
+def test_log_files_are_the_owners_only_and_reopened_after_logrotate(tmp_path, open_umask, restore_logging):
     log_file = tmp_path / "logs" / "quickbooks_sync.log"
-    configure_logging("INFO", json_lines=True, log_file=log_file)
+    configure_logging("INFO", log_format="json", log_file=log_file)
     logging.getLogger("quickbooks_sync").info("sync started")
     assert _mode(log_file) == 0o600
 
-    from tracker.logging_setup import PrivateRotatingFileHandler
-
-    handler = PrivateRotatingFileHandler(tmp_path / "small.log", maxBytes=200, backupCount=2)
-    record = logging.LogRecord("t", logging.INFO, __file__, 1, "x" * 150, None, None)
-    for _ in range(4):
-        handler.emit(record)
-    handler.close()
-    rotated = sorted(p for p in tmp_path.iterdir() if p.name.startswith("small.log"))
-    assert [p.name for p in rotated] == ["small.log", "small.log.1", "small.log.2"]
-    assert {_mode(p) for p in rotated} == {0o600}
+    log_file.rename(tmp_path / "logs" / "quickbooks_sync.log.1")   # what logrotate does (without copytruncate)
+    logging.getLogger("quickbooks_sync").info("after the rotation")
+    assert _mode(log_file) == 0o600
+    assert "after the rotation" in log_file.read_text()
+    assert "after the rotation" not in (tmp_path / "logs" / "quickbooks_sync.log.1").read_text()
 
 
 def test_existing_logs_readable_by_others_are_set_to_600_and_logged(tmp_path, restore_logging, caplog):
@@ -104,7 +99,7 @@ def test_existing_logs_readable_by_others_are_set_to_600_and_logged(tmp_path, re
         path.write_text("{}\n")
         path.chmod(0o644)
     caplog.set_level(logging.WARNING)
-    configure_logging("INFO", json_lines=True, log_file=log_file)
+    configure_logging("INFO", log_format="json", log_file=log_file)
     assert {_mode(p) for p in log_file.parent.iterdir()} == {0o600}
     assert len([r for r in caplog.records if "set to 600" in r.getMessage()]) == 2
 
