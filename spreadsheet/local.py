@@ -43,6 +43,8 @@ LISTED_CELLS = 10         # formula cells named per worksheet in the refusal
 
 def cell_text(value: object) -> str:
     """The text a person sees for a cell typed into Excel by hand (numbers, dates, booleans)."""
+    if value.__class__ is str:   # most cells: the fast path (a 50,000-row sheet has 1.5 million of them)
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

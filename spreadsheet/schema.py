@@ -116,9 +116,10 @@ def validate_headers(
     missing = [name.strip() for name in required if name.strip() not in seen]
 
     unnamed_with_data: set[int] = set()
-    for row in data_rows or ():
-        for col, cell in enumerate(row):
-            if (col >= len(names) or not names[col]) and cell_text(cell).strip():
+    unnamed = [col for col, name in enumerate(names) if not name]
+    for row in data_rows or ():   # only the columns without a name are looked at (usually none)
+        for col in (*unnamed, *range(len(names), len(row))):
+            if col < len(row) and _text(row[col]).strip():
                 unnamed_with_data.add(col)
     blank_columns = [column_letter(col + 1) for col in sorted(unnamed_with_data)]
 
@@ -135,15 +136,21 @@ def rows_to_records(
     Each record carries ``"_row"``, its 1-based sheet row (the header is row 1), so a write-back or an
     error message can point at the right row even after blank rows were skipped.
     """
-    names = header_map.names
+    columns = header_map.columns
     records = []
     for offset, row in enumerate(rows):
-        if not any(cell_text(cell).strip() for cell in row):
+        if not any(_text(cell).strip() for cell in row):
             continue
-        record: dict[str, Any] = {name: header_map.get(row, name) for name in names}
+        width = len(row)
+        record: dict[str, Any] = {name: _text(row[col]) if col < width else "" for name, col in columns}
         record["_row"] = first_row + offset
         records.append(record)
     return records
+
+
+def _text(cell: Any) -> str:
+    """`cell_text`, with the common case (already text, as both backends return cells) first."""
+    return cell if cell.__class__ is str else ("" if cell is None else cell_text(cell))
 
 
 def inv_tbl_records(values: Sequence[Sequence[Any]]) -> tuple[HeaderMap, list[dict[str, Any]]]:
