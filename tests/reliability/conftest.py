@@ -107,10 +107,11 @@ class World:
             assert wrong == [], f"sheet rows without their own {entity} id/link: {wrong[:5]}"
 
 
-def make_world(folder: Path, emulator, rows: list[list[str]], **env_extra) -> World:
+def make_world(folder: Path, emulator, rows: list[list[str]], database: str | None = None, **env_extra) -> World:
+    """The world in `folder`, on the database at the URL `database` (an SQLite file in `folder` when None)."""
     path = folder / "book.xlsx"
     LocalWorkbook.create(path, {"inv_tbl": rows})
-    database = f"sqlite:///{folder / 'sync.db'}"
+    database = database or f"sqlite:///{folder / 'sync.db'}"
     engine = db.make_engine(database)
     db.upgrade(engine)
     key = Fernet.generate_key().decode()

@@ -1,6 +1,7 @@
 """Kill the sync (SIGKILL, no cleanup) at every step where it can die; run again until quiet; every ready
 row must exist exactly once in QuickBooks and carry its own id and link in the sheet, whatever the company does
-with a repeated requestid and a duplicate number (every combination of Intuit's variations at the kill points that touch QuickBooks)."""
+with a repeated requestid and a duplicate number (every combination of Intuit's variations at the kill points that touch QuickBooks).
+The kill points that touch QuickBooks run on PostgreSQL too, with the default company."""
 
 from __future__ import annotations
 
@@ -34,10 +35,22 @@ CASES = [pytest.param(point.values[0], point.values[1], mode.values[0], id=f"{po
 def test_a_kill_at_any_step_never_duplicates_or_loses_a_row(tmp_path, qbo, failpoint, inject, behaviour):
     qbo.set_behaviour(**behaviour)
     world = make_world(tmp_path, qbo, ready_rows(ROWS, bill_every=5), **DUAL_MODE)
+    _kill_then_run_until_quiet(world, failpoint, inject)
+
+
+@pytest.mark.parametrize("failpoint, inject", SENDING)
+def test_a_kill_on_postgresql_never_duplicates_or_loses_a_row(tmp_path, qbo, postgres_url, failpoint, inject):
+    """The same kills with the database on PostgreSQL: intents, answers and the lease of the killed CLI and of the
+    runs after it live there."""
+    world = make_world(tmp_path, qbo, ready_rows(ROWS, bill_every=5), database=postgres_url, **DUAL_MODE)
+    _kill_then_run_until_quiet(world, failpoint, inject)
+
+
+def _kill_then_run_until_quiet(world, failpoint: str, inject: str | None) -> None:
     if inject == "drop":
-        qbo.inject("drop_after_commit", count=50, match="batch")
+        world.emulator.inject("drop_after_commit", count=50, match="batch")
     killed = world.cli("run-once", failpoint=failpoint)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
-    qbo.clear_faults()
+    world.emulator.clear_faults()
     world.run_until_quiet()
     world.assert_each_row_exactly_once()

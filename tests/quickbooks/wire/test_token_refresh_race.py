@@ -1,4 +1,5 @@
-"""Two threads, then two processes, refreshing at the same moment: both succeed, nobody is locked out."""
+"""Two threads, then two processes, refreshing at the same moment: both succeed, nobody is locked out; with the
+tokens and the refresh lease on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,9 +7,20 @@ import multiprocessing
 import threading
 from dataclasses import replace
 
+import pytest
+
 from tracker import db
 from quickbooks.wire.oauth import OAuthClient
 from quickbooks.wire.tokens import TokenManager, TokenStore
+
+
+@pytest.fixture
+def engine(database_url):
+    """The database of `connected` (tests/quickbooks/conftest.py), on each backend."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 def _expire_stored_access_token(store):
