@@ -25,7 +25,7 @@ from quickbooks.rules.values import shown_utc
 from quickbooks.web import pop_flash
 from tracker.auth import ADMIN, STAFF, current_user, has_role, requires
 from tracker.errors import TrackerError
-from tracker.scheduler import next_runs
+from tracker.scheduler import describe_holder, leader_of, next_on_grid
 
 dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
 
@@ -105,13 +105,22 @@ def _connection_card(conn: view.ConnectionView):
     return lines
 
 
-def _counts(summary: dict[Direction, view.DirectionStatus]) -> list:
-    # The scheduler lives in the process that runs create_app (see README, "Deployment").
-    scheduled = next_runs(current_app.extensions.get("tracker_scheduler"))
+def _next_run(direction: Direction, leader: str | None) -> str:
+    """When the direction's job runs next, and in which process: from the settings (jobs fire on a grid anchored
+    at the epoch) and the leader lease in the database, so every worker shows the same (tracker/scheduler.py)."""
+    every = {job.id: job.seconds for job in _sync().scheduled_jobs()}
+    seconds = every.get(direction.facts.job_id)
+    if seconds is None:
+        return "not scheduled"
+    if leader is None:
+        return "none: no scheduler is running (SCHEDULER_ENABLED is false, or no process is up)"
+    return f"{shown_utc(next_on_grid(seconds))}, by {describe_holder(leader)}"
+
+
+def _counts(summary: dict[Direction, view.DirectionStatus], leader: str | None = None) -> list:
     cols = []
     for direction, status in summary.items():
-        when = scheduled.get(direction.facts.job_id)
-        next_run = shown_utc(when) if when else "not scheduled in this process"
+        next_run = _next_run(direction, leader)
         items = [html.Li(f"{name}: {status.count(name)}",
                          id=f"admin-count-{direction.value}-{name.replace(' ', '-')}") for name in view.COUNT_NAMES]
         cols.append(dbc.Col(dbc.Card([dbc.CardHeader(direction.label), dbc.CardBody([
@@ -186,6 +195,7 @@ def refresh(_n):
         summary = view.direction_summary(sync, runs)
         failed = view.failed_rows(runs)
         recent = view.recent_invoices(sync)
+        leader = leader_of(sync.engine)
     except SQLAlchemyError:
         busy = dbc.Alert("The database is busy (a sync is writing); this page refreshes by itself.", color="info")
         return (no_update,) * 9 + (busy,)
@@ -193,7 +203,7 @@ def refresh(_n):
     value, label, animated = _progress(run)
     running = sync.running()
     status = _running_text(run) if running and run and run.status is RunStatus.RUNNING else ""
-    return (_connection_card(conn), _counts(summary), _failed_table(failed), _recent_table(recent),
+    return (_connection_card(conn), _counts(summary, leader), _failed_table(failed), _recent_table(recent),
             _chart(view.history(runs)),
             value, label, animated, status, None)
 

@@ -107,7 +107,7 @@ def test_scheduler_is_off_when_disabled_and_in_the_reloader_parent(make_settings
     try:
         assert scheduler.running
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert sorted(jobs) == ["daily_snapshot_worker", "qb_sync_invoices"]
+        assert sorted(jobs) == ["daily_snapshot_worker", "qb_sync_invoices", "scheduler_leader_heartbeat"]
         sync_job = jobs["qb_sync_invoices"]
         assert (sync_job.coalesce, sync_job.max_instances, sync_job.misfire_grace_time) == (True, 1, 600)
     finally:

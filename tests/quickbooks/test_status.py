@@ -1,4 +1,5 @@
-"""The admin page shows when each sync job runs next, from the scheduler of the process serving it."""
+"""The admin page shows when each sync job runs next and which process runs it, from the database and the
+settings, so every worker shows the same."""
 
 from __future__ import annotations
 
@@ -10,25 +11,25 @@ import plotly.utils
 from quickbooks.rules.directions import Direction
 
 
-def test_counts_show_the_next_scheduled_run(tracker_app):
+def test_counts_show_the_next_scheduled_run_and_the_leader(tracker_app):
     from quickbooks import status as admin_view
-    from tracker.scheduler import build_scheduler
+    from tracker.leases import release, try_acquire
+    from tracker.scheduler import LEADER_LEASE
 
     admin = next(m for name, m in sys.modules.items() if name.endswith("admin") and hasattr(m, "_counts"))
-    sync = tracker_app.server.extensions["sync"]
-    scheduler = build_scheduler(sync.settings, sync.engine, sync.scheduled_jobs())
-    scheduler.start(paused=True)
-    tracker_app.server.extensions["tracker_scheduler"] = scheduler
-    try:
-        with tracker_app.server.test_request_context("/admin"):
-            summary = {d: admin_view.DirectionStatus(d) for d in Direction}
-            cards = admin._counts(summary)
-    finally:
-        scheduler.shutdown(wait=False)
-        del tracker_app.server.extensions["tracker_scheduler"]
-    text = json.dumps(cards, cls=plotly.utils.PlotlyJSONEncoder)
-    assert "Next scheduled run: 20" in text, text   # the invoice job has a time
-    assert "Next scheduled run: not scheduled in this process" in text   # bills are off
+    engine = tracker_app.server.extensions["sync"].engine
+    summary = {d: admin_view.DirectionStatus(d) for d in Direction}
+    with tracker_app.server.test_request_context("/admin"):
+        nobody = json.dumps(admin._counts(summary, None), cls=plotly.utils.PlotlyJSONEncoder)
+        holder = "web-7:4242:1:scheduler:abcd"
+        assert try_acquire(engine, LEADER_LEASE, holder, ttl=60)
+        try:
+            leader = json.dumps(admin._counts(summary, admin.leader_of(engine)), cls=plotly.utils.PlotlyJSONEncoder)
+        finally:
+            release(engine, LEADER_LEASE, holder)
+    assert "Next scheduled run: none: no scheduler is running" in nobody
+    assert "Next scheduled run: 20" in leader and ", by web-7 pid 4242" in leader, leader   # the invoice job
+    assert "Next scheduled run: not scheduled" in leader   # bills are off
 
 
 def test_skipped_bills_are_counted_even_when_bills_never_run(tracker_app):
