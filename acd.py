@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from spreadsheet.base import Sheet
-from spreadsheet.google import GoogleSheet
-from spreadsheet.local import LocalWorkbook
 from spreadsheet.schema import Table, read_table
 from tracker.settings import Settings, load_settings
 
@@ -22,8 +20,11 @@ __all__ = ["open_sheet", "read_table", "load_inv_table", "load_google_sheet", "T
 
 
 def open_sheet(settings: Settings) -> Sheet:
-    """The configured spreadsheet."""
+    """The configured spreadsheet. Each backend's library is imported only when it is the one used (gspread and
+    google-auth cost about a second at start-up, which every CLI run and worker would otherwise pay)."""
     if settings.sheet_backend == "google":
+        from spreadsheet.google import GoogleSheet
+
         return GoogleSheet(
             settings.google_sheet_id,
             settings.google_credentials,
@@ -32,6 +33,8 @@ def open_sheet(settings: Settings) -> Sheet:
             max_attempts=settings.sheet_max_attempts,
             backoff_max=settings.sheet_backoff_max_seconds,
         )
+    from spreadsheet.local import LocalWorkbook
+
     return LocalWorkbook(settings.local_sheet_path)
 
 

@@ -24,17 +24,17 @@ import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import openpyxl
 import python_calamine
 from filelock import FileLock, Timeout
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.exceptions import InvalidFileException
 
 from tracker import failpoints
 from tracker.errors import SheetError, SheetNotFound, SheetUnreadable, WorksheetNotFound
 from spreadsheet.base import CellUpdate, Sheet, Worksheet, pad_rows
+
+if TYPE_CHECKING:   # openpyxl is imported where a workbook is written: reading (calamine) never needs it
+    import openpyxl
 
 LOCK_TIMEOUT_SECONDS = 60.0
 NEW_FILE_MODE = 0o600     # a workbook `create` makes: the owner's only
@@ -60,6 +60,8 @@ def cell_text(value: object) -> str:
 
 def storable_text(value: str) -> str:
     """Text the xlsx format can hold: control characters it forbids become U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
 
 
@@ -81,6 +83,8 @@ class LocalWorkbook(Sheet):
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
             if not path.exists():
+                import openpyxl
+
                 workbook = openpyxl.Workbook()
                 workbook.remove(workbook.active)
                 for title, rows in tables.items():
@@ -110,6 +114,9 @@ class LocalWorkbook(Sheet):
             raise self._unreadable(exc) from exc
 
     def _load(self) -> openpyxl.Workbook:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
         try:
             return openpyxl.load_workbook(self.path)
         except FileNotFoundError as exc:
