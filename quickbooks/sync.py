@@ -30,7 +30,7 @@ from quickbooks.wire.client import queryable
 from quickbooks.writeback import write_back
 from spreadsheet.schema import read_table
 from tracker.errors import TrackerError
-from tracker.leases import holder_of, new_holder, release, try_acquire
+from tracker.leases import Fence, FencedEngine, acquire, holder_of, new_holder, release, try_acquire
 from tracker.logging_setup import log_fields
 from tracker.scheduler import IntervalJob
 from tracker.settings import Settings
@@ -120,21 +120,30 @@ class SyncService:
             should_stop: Callable[[], bool] = lambda: False, lease_holder: str | None = None,
             started_by: str | None = None) -> SyncReport:
         """One run; `lease_holder` is given when the caller already took the lease (see `start_in_background`);
-        `started_by` names the person who pressed "Sync now" (None for the scheduler, cron and the daemon)."""
+        `started_by` names the person who pressed "Sync now" (None for the scheduler, cron and the daemon).
+
+        The run works on this service over a fenced engine: each of its database writes (audit intents and answers,
+        its sync_runs progress, BillPayments, the CDC mark) first checks that the lease still carries the token this
+        run got, so a run paused past its lease that wakes after another took over stops with LeaseLost instead of
+        writing; renewing after each batch raises it too. Its own sync_runs outcome is written after the lease is
+        released, unfenced, so that it says how the run ended (LeaseLost included)."""
         options = RunOptions(tuple(directions or self.directions()), limit, dry_run, backfill)
         holder = lease_holder or new_holder(f"sync:{trigger}")
-        if lease_holder is None and not try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock):
+        token = acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock)   # held already: renewed
+        if token is None:
             run_id = self.runs.record_busy(trigger, options.directions, holder_of(self.engine, SYNC_LEASE, self.clock),
                                            started_by)
             return SyncReport(run_id, RunStatus.BUSY, error="A sync is already running; nothing was started")
         run_id = None
-        renew = lambda: try_acquire(self.engine, SYNC_LEASE, holder, LEASE_TTL_SECONDS, self.clock)  # noqa: E731
+        fence = Fence(SYNC_LEASE, holder, token)
+        fenced = SyncService(self.settings, self.qb, FencedEngine(self.engine, fence), clock=self.clock)
+        renew = lambda: fence.renew(self.engine, LEASE_TTL_SECONDS, self.clock)  # noqa: E731
         with log_fields() as fields:   # every line of the run carries its run_id (and the pid, as every line)
             try:
                 if not dry_run:   # inside the try: a database that fails here still gets the lease released
-                    run_id = fields["run_id"] = self.runs.start(trigger, options.directions, started_by)
-                    self.runs.fail_abandoned(run_id)   # we hold the lease: an older run still "running" has died
-                report = SyncRun(self, run_id, options, progress, should_stop, renew).execute()
+                    run_id = fields["run_id"] = fenced.runs.start(trigger, options.directions, started_by)
+                    fenced.runs.fail_abandoned(run_id)   # we hold the lease: an older run still "running" has died
+                report = SyncRun(fenced, run_id, options, progress, should_stop, renew).execute()
             except TrackerError as exc:
                 log.error("Sync run %s failed: %s", run_id or "-", exc)
                 report = SyncReport(run_id, RunStatus.FAILED, error=str(exc))

@@ -62,9 +62,10 @@ class World:
         return subprocess.run([sys.executable, str(ROOT / "quickbooks_sync.py"), *args], cwd=self.folder, env=env,
                               capture_output=True, text=True, timeout=timeout)
 
-    def popen(self, *args) -> subprocess.Popen:
+    def popen(self, *args, failpoint: str | None = None) -> subprocess.Popen:
+        env = {**self.env, **({"TRACKER_FAILPOINT": failpoint} if failpoint else {})}
         return subprocess.Popen([sys.executable, str(ROOT / "quickbooks_sync.py"), *args], cwd=self.folder,
-                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def service(self) -> SyncService:
         qb_settings = load_qb_settings(environ=self.env, env_file=None)
