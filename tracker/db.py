@@ -15,6 +15,7 @@ from filelock import FileLock
 from sqlalchemy import (Column, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, Index, MetaData, String, Table,
                         Text, UniqueConstraint, create_engine, event, text)
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import files
 
@@ -276,6 +277,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     a transaction-level advisory lock taken in the very transaction that runs the migrations (PostgreSQL's DDL is
     transactional, so a waiting process then sees the finished schema and has nothing left to do).
     """
+    if revision == "head" and current_revision(engine) == head_revision():
+        return   # the usual start: nothing to do, and Alembic (and its import) is not needed to know it
     from alembic import command
 
     path = sqlite_file(engine.url)
@@ -286,3 +289,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The newest migration's revision: scripts are named `<revision>_<what>.py` with 4-digit revisions (a test
+    in tests/tracker/test_migrations.py keeps every script so)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision; None when it has none yet (or cannot be read: then `upgrade` decides)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None

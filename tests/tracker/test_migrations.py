@@ -63,3 +63,16 @@ def test_four_processes_booting_at_once_migrate_one_after_the_other(database_url
             db.alembic_config(engine)).get_current_head()
         assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
     engine.dispose()
+
+
+def test_every_script_is_named_by_its_revision_and_the_newest_is_head():
+    """`db.upgrade` skips Alembic when the database is at `db.head_revision()`, read from the file names."""
+    import re
+
+    from alembic.script import ScriptDirectory
+
+    config = db.alembic_config(db.make_engine("sqlite://"))
+    scripts = ScriptDirectory.from_config(config)
+    for script in scripts.walk_revisions():
+        assert re.fullmatch(rf"{script.revision}_\w+\.py", script.path.rsplit("/", 1)[-1]), script.path
+    assert scripts.get_current_head() == db.head_revision()
