@@ -34,8 +34,8 @@ pg_bindir() {
 }
 
 PG_DIR=""; PG_USER=""; PG_BIN=""
-as_pg_user() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
+as_pg_user() {   # from / : the checkout may be a folder that user cannot enter
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u "$PG_USER" -- "$@"); else "$@"; fi
 }
 stop_test_postgres() {
   [ -n "$PG_DIR" ] || return 0
@@ -55,10 +55,11 @@ start_test_postgres() {
     id -u "$PG_USER" >/dev/null 2>&1 || { PG_USER=tracker-pg; id -u "$PG_USER" >/dev/null 2>&1 ||
       useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"; }
   fi
-  PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tracker-test-pg.XXXXXX")
-  chown "$PG_USER" "$PG_DIR"
+  PG_DIR=$(mktemp -d /tmp/tracker-test-pg.XXXXXX) || return 1   # /tmp: root's TMPDIR may be closed to that user
+  chown "$PG_USER" "$PG_DIR" || return 1
   local port
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+    || return 1
   as_pg_user "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log"; return 1; }
   # A throwaway cluster: no durability needed, so no fsync (faster on a busy disk).
