@@ -7,6 +7,8 @@ quickbooks-api.md (cited below as "reference §n"); the modules split the work:
     qbo.py          routing, bearer check, requestid, minorversion, statistics
     qbo_oauth.py    consent page, token endpoint (rotation, expiry), revoke
     qbo_store.py    the company: entities, server-filled fields, validation Faults (lines: qbo_lines.py)
+    qbo_country.py  the country's home currency, address, TaxCodes/TaxRates   qbo_tax.py  tax codes on lines, tax
+    qbo_terms.py    Term entities and DueDates       qbo_currency.py  currencies, ExchangeRate, home amounts
     qbo_behaviour.py  Intuit's per-company variations (requestid, duplicate DocNumbers, custom numbers, Preferences)
     qbo_query.py    the SELECT language          qbo_batch.py    batch and include=invoiceLink
     qbo_writes.py   which write a POST asks for (create, update, delete, void), one entry for requests and batch
@@ -34,6 +36,16 @@ keywords, `emu.set_behaviour(**settings)` / `emu.behaviour()`, or POST/GET /__em
     requestid_mode="replay"|"ignore"|"reject"        invoice_duplicates="refuse"|"allow"
     bill_duplicates="company"|"per_vendor"|"allow"    docnumber_match="exact"|"case_insensitive"
     custom_txn_numbers_invoice=True|False            custom_txn_numbers_bill=True|False   (GET .../preferences)
+
+The company's profile, set the same ways (reference §12; qbo_country/qbo_tax/qbo_terms/qbo_currency.py):
+
+    country="US"|"GB"|"CA"|"AU"     multicurrency=False|True     automated_sales_tax=False|True (US)
+    default_terms=None|"3"          (a Term Id: Preferences.SalesFormsPrefs.DefaultTerms)
+    GET  .../companyinfo/{realm}, .../preferences            Country, addresses; TaxPrefs, CurrencyPrefs
+    GET  .../query?query=select * from TaxCode | TaxRate | Term | CompanyCurrency;  .../taxcode/{id}, .../term/{id}
+    POST .../term {"Name", "DueDays"} | {"Name", "DayOfMonthDue", "DueNextMonthDays"}
+    emu.add_customer(name, CurrencyRef={"value": "EUR"}, SalesTermRef={"value": "3"}), emu.add_vendor(name,
+    TermRef={"value": "2"}), emu.add_term(name, DueDays=10, active=False)
 
 After the invoice exists (Intuit's invoice, bill, payment, billpayment and CDC pages; see each module):
 
@@ -117,7 +129,9 @@ class QboEmulator(UserActions):
                  invoice_duplicates: str | None = None, bill_duplicates: str | None = None,
                  docnumber_match: str | None = None, custom_txn_numbers_invoice: bool | None = None,
                  custom_txn_numbers_bill: bool | None = None, duplicate_docnumber_check: bool | None = None,
-                 honour_requestid: bool | None = None, clock: Callable[[], float] = time.time,
+                 honour_requestid: bool | None = None, country: str | None = None, multicurrency: bool | None = None,
+                 automated_sales_tax: bool | None = None, default_terms: str | None = None,
+                 clock: Callable[[], float] = time.time,
                  seed_demo_company: bool = True, state_file: str | os.PathLike | None = None):
         """Behaviour keywords left at None take their default (qbo_behaviour.DEFAULTS) or the legacy switch."""
         self.client_id, self.client_secret, self.realm_id = client_id, client_secret, realm_id
@@ -127,13 +141,16 @@ class QboEmulator(UserActions):
         chosen = dict(requestid_mode=requestid_mode, invoice_duplicates=invoice_duplicates,
                       bill_duplicates=bill_duplicates, docnumber_match=docnumber_match,
                       custom_txn_numbers_invoice=custom_txn_numbers_invoice,
-                      custom_txn_numbers_bill=custom_txn_numbers_bill)
+                      custom_txn_numbers_bill=custom_txn_numbers_bill, country=country, multicurrency=multicurrency,
+                      automated_sales_tax=automated_sales_tax, default_terms=default_terms)
         behaviour = Behaviour(**{**legacy_settings(honour_requestid, duplicate_docnumber_check),  # new keywords win
                                  **{key: value for key, value in chosen.items() if value is not None}})
         self.base_url: str | None = None
         self.latency = 0.0
         self._lock = threading.RLock()
         self.company = Company(realm_id, company_name, edition, clock, behaviour=behaviour, seed=seed_demo_company)
+        if behaviour.default_terms is not None:   # checked against the seeded terms, as set_behaviour does
+            self.company.configure(default_terms=behaviour.default_terms)
         self.oauth = OAuthServer(client_id, client_secret, self.redirect_uris, realm_id, company_name, clock,
                                  access_token_ttl, refresh_token_ttl, rotate_refresh_tokens)
         self._faults: list[Fault] = []
@@ -244,6 +261,11 @@ class QboEmulator(UserActions):
     def add_vendor(self, name: str, active: bool = True, **fields) -> dict:
         with self._lock:
             return self.company.add_vendor(name, active, **fields)
+
+    def add_term(self, name: str, active: bool = True, **fields) -> dict:
+        """A Term as a QuickBooks user adds it: add_term("Net 10", DueDays=10) or DayOfMonthDue=15."""
+        with self._lock:
+            return self.company.add_term(name, active, **fields)
 
     def created(self, entity: str = "Invoice") -> list[dict]:
         """Every object created through the API (not seeds or add_customer), in order."""

@@ -21,15 +21,32 @@ The emulator's defaults are the kind company (today's behaviour); real companies
     custom_txn_numbers_bill     True (default): the DocNumber sent is used (none sent: none)
                                 False: QuickBooks numbers the bill itself (from 1001); a DocNumber sent is ignored
 
+The company's profile (qbo_country.py, qbo_tax.py, qbo_terms.py, qbo_currency.py; reference §12):
+
+    country                     "US" (default) | "GB" | "CA" | "AU": CompanyInfo.Country and addresses, the home
+                                currency, the TaxCode/TaxRate lists and the tax rules on lines
+    multicurrency               False (default) | True: Preferences.CurrencyPrefs.MultiCurrencyEnabled; customers
+                                and vendors may have a foreign CurrencyRef, transactions follow it
+    automated_sales_tax         False (default) | True: US only, TaxPrefs.UsingSalesTax and PartnerTaxEnabled; a US
+                                sales line without TaxCodeRef becomes TAX instead of NON
+    default_terms               None (default) | a Term Id such as "3": Preferences.SalesFormsPrefs.DefaultTerms,
+                                the DueDate of an Invoice that names no terms (nor does its customer)
+
+Changing `country` moves the lists and accounts still in the old home currency to the new one (a test convenience:
+a real company's country never changes); `multicurrency` cannot be turned on in Simple Start (Intuit's
+multicurrency page), and the emulator lets it be turned off again (QuickBooks does not).
+
 `include=allowduplicatedocnum` lets a duplicate through in every mode. Every requestid's first answer is kept
 whatever the mode, so switching to "replay" later replays it. The two custom-number settings show in
 `GET /v3/company/{realm}/preferences` (and `SELECT * FROM Preferences`) as SalesFormsPrefs.CustomTxnNumbers,
 VendorAndPurchasesPrefs.UseCustomTxnNumbers and the OtherPrefs NameValue "VendorAndPurchasesPrefs.UseCustomTxnNumbers"
-(Intuit's bill page names the latter). Nothing here is random.
+(Intuit's bill page names the latter); the profile shows in TaxPrefs, CurrencyPrefs and SalesFormsPrefs.DefaultTerms.
+Nothing here is random.
 """
 
 from __future__ import annotations
 
+from emulators.qbo_country import COUNTRIES, HOME_CURRENCY
 from emulators.qbo_faults import QboFault, business_fault, parse_json_body
 
 CHOICES = {
@@ -39,9 +56,14 @@ CHOICES = {
     "docnumber_match": ("exact", "case_insensitive"),
     "custom_txn_numbers_invoice": (True, False),
     "custom_txn_numbers_bill": (True, False),
+    "country": COUNTRIES,
+    "multicurrency": (False, True),
+    "automated_sales_tax": (False, True),
+    "default_terms": (None,),   # or any Term Id (a string of digits; the company checks that the term exists)
 }
 DEFAULTS = {key: values[0] for key, values in CHOICES.items()}
-PREFERENCE_KEYS = ("custom_txn_numbers_invoice", "custom_txn_numbers_bill")
+PREFERENCE_KEYS = ("custom_txn_numbers_invoice", "custom_txn_numbers_bill", "country", "multicurrency",
+                   "automated_sales_tax", "default_terms")
 REPEAT_DETAIL = ("An unexpected error occurred while accessing or saving your data. Please wait a few minutes and try "
                  "again.  If the problem persists, contact customer support.")  # ruckus/quickbooks-ruby#344
 
@@ -63,8 +85,12 @@ class Behaviour:
             if key not in CHOICES:
                 raise ValueError(f"unknown behaviour {key!r}; known: {', '.join(CHOICES)}")
             allowed = CHOICES[key]
+            if key == "default_terms" and isinstance(value, str) and value.isdigit():
+                continue
             if not any(type(value) is type(choice) and value == choice for choice in allowed):
-                raise ValueError(f"{key} must be one of {', '.join(_shown(c) for c in allowed)}; got {value!r}")
+                shown = "null or a Term Id such as \"3\"" if key == "default_terms" else \
+                    ", ".join(_shown(c) for c in allowed)
+                raise ValueError(f"{key} must be one of {shown}; got {value!r}")
         changed = {key for key, value in settings.items() if getattr(self, key) != value}
         self.__dict__.update(settings)
         return changed
@@ -145,13 +171,18 @@ def preferences(behaviour: Behaviour, company_name: str, sync_token: int, meta: 
                             "AllowShipping": False, "AutoApplyCredit": True, "AutoApplyPayments": True,
                             "ETransactionEnabledStatus": "NotApplicable", "ETransactionAttachPDF": False,
                             "ETransactionPaymentEnabled": False, "EmailCopyToCompany": False,
-                            "IPNSupportEnabled": False, "UsingPriceLevels": False, "UsingProgressInvoicing": False},
+                            "IPNSupportEnabled": False, "UsingPriceLevels": False, "UsingProgressInvoicing": False,
+                            **({"DefaultTerms": {"value": behaviour.default_terms}}
+                               if behaviour.default_terms is not None else {})},
         "EmailMessagesPrefs": {"InvoiceMessage": {"Subject": f"Invoice [Invoice No.] from {company_name}",
                                                   "Message": message}},
         "VendorAndPurchasesPrefs": {"UseCustomTxnNumbers": bill_custom, "BillableExpenseTracking": True,
                                     "TrackingByCustomer": True, "POCustomField": []},
-        "TaxPrefs": {"UsingSalesTax": False},
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+        # ruckus/quickbooks-ruby spec/fixtures/preferences.xml; Intuit's sample: HomeCurrency is {"value": ...}
+        "TaxPrefs": {"UsingSalesTax": behaviour.country != "US" or behaviour.automated_sales_tax,
+                     "PartnerTaxEnabled": behaviour.country == "US" and behaviour.automated_sales_tax},
+        "CurrencyPrefs": {"MultiCurrencyEnabled": behaviour.multicurrency,
+                          "HomeCurrency": {"value": HOME_CURRENCY[behaviour.country]}},
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
         "OtherPrefs": {"NameValue": [{"Name": name, "Value": value} for name, value in other]},
         "domain": "QBO", "sparse": False, "Id": "1", "SyncToken": str(sync_token), "MetaData": meta,

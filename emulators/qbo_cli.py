@@ -20,6 +20,8 @@ BEHAVIOUR_HELP = {
                        "only for the same VendorRef; allow = created",
     "docnumber_match": "the duplicate check compares DocNumbers exact (default) or case_insensitive (queries stay "
                        "exact)",
+    "country": "the company's country: US (default; lines carry TAX/NON) or GB, CA, AU (every line needs one of "
+               "the country's TaxCodes; home currency GBP, CAD, AUD)",
 }
 
 
@@ -52,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(f"--custom-txn-numbers-{entity}", action=argparse.BooleanOptionalAction, default=True,
                             help=f"company preference: use the {entity.title()} DocNumber sent (default); with "
                                  "--no-... QuickBooks numbers it itself and ignores the one sent")
+    parser.add_argument("--multicurrency", action=argparse.BooleanOptionalAction, default=False,
+                        help="company preference: customers and vendors may have a foreign currency (default off)")
+    parser.add_argument("--automated-sales-tax", action=argparse.BooleanOptionalAction, default=False,
+                        help="US company preference: automated sales tax (TaxPrefs.PartnerTaxEnabled; default off)")
+    parser.add_argument("--default-terms", default=None, metavar="TERM_ID",
+                        help="company preference: the Term Id of an Invoice that names no terms (e.g. 3 = Net 30; "
+                             "default none)")
     return parser
 
 

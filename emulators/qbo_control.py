@@ -6,6 +6,9 @@ Everything a test needs when the client under test runs in another process (and 
     POST faults {"kind": "429", "count": 2, "match": "batch"} (or {"clear": true})
     POST latency {"seconds": 0.5} | edition {"edition": "Simple Start"} | expire_tokens | revoke_all
     POST reset_stats | clear_faults | customers {"name": ...} | vendors {"name": ...} | tokens (issue a token pair)
+    POST customers {"name", "CurrencyRef": {"value": "EUR"}, "SalesTermRef": {"value": "3"}} | vendors {"name",
+         "TermRef": {"value": "2"}} | terms {"name": "Net 10", "DueDays": 10, "active": false}
+    POST behaviour {"country": "GB", "multicurrency": true, "automated_sales_tax": false, "default_terms": "3"}
     POST behaviour {"requestid_mode": "reject", "bill_duplicates": "per_vendor", "custom_txn_numbers_bill": false}
     POST pay_invoice {"invoice_id": "130", "amount": 50, "txn_date": "2025-10-09"} (amount, txn_date optional)
     POST pay_bill {"bill_id", "amount"?, "txn_date"?, "pay_type"?: "Check"|"CreditCard", "account_id"?}
@@ -17,7 +20,8 @@ The last group acts as a QuickBooks user would (emulators/qbo_user.py) and answe
 the voided invoice, {"status": "Deleted", ...}); QuickBooks refusing it is a 400 {"error", "Fault"}.
 
 `behaviour` takes any of the keys of emulators/qbo_behaviour.py (requestid_mode, invoice_duplicates,
-bill_duplicates, docnumber_match, custom_txn_numbers_invoice, custom_txn_numbers_bill) and answers all current
+bill_duplicates, docnumber_match, custom_txn_numbers_invoice, custom_txn_numbers_bill, country, multicurrency,
+automated_sales_tax, default_terms) and answers all current
 settings; an unknown key or a value outside the allowed ones is a 400 naming them, and nothing changes.
 """
 
@@ -57,9 +61,10 @@ def control(emu, request: Request) -> Response:
                 emu.inject(str(body["kind"]), int(body.get("count", 1)), body.get("match"),
                            float(body.get("probability", 1.0)))
             return _json({"faults": emu.faults(), "latency": emu.latency})
-        elif request.method == "POST" and action in ("customers", "vendors"):
-            add = emu.add_customer if action == "customers" else emu.add_vendor
-            return _json(add(str(body["name"]), bool(body.get("active", True))))
+        elif request.method == "POST" and action in ("customers", "vendors", "terms"):
+            add = {"customers": emu.add_customer, "vendors": emu.add_vendor, "terms": emu.add_term}[action]
+            fields = {key: value for key, value in body.items() if key not in ("name", "active")}
+            return _json(add(str(body["name"]), bool(body.get("active", True)), **fields))
         elif request.method == "POST" and action == "behaviour":
             settings = request.get_json(force=True, silent=True) if request.get_data() else {}
             if not isinstance(settings, dict):

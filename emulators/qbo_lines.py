@@ -2,7 +2,8 @@
 
 Pure apart from the `ref` callable the company passes in to resolve ItemRef/AccountRef. Errors are collected into
 the caller's list (one Fault for the whole object). A SalesItemLineDetail without ItemRef is a documentation line:
-its Amount is not totalled; an Invoice gets the server's SubTotalLineDetail line appended.
+its Amount is not totalled; an Invoice gets the server's SubTotalLineDetail line appended. Tax codes on lines
+(TaxCodeRef, and its US default NON) are qbo_tax.py's.
 """
 
 from __future__ import annotations
@@ -74,7 +75,6 @@ def _line_detail(detail_type: str, line: dict, amount, errors: list, ref) -> boo
     """Fill one line's detail; True if its Amount counts toward the total."""
     detail = line.setdefault(detail_type, {}) if detail_type != "DescriptionOnly" else {}
     if detail_type == "SalesItemLineDetail":
-        detail.setdefault("TaxCodeRef", {"value": "NON"})
         if "ItemRef" not in detail:
             return False  # a documentation line (reference §4)
         detail["ItemRef"] = ref(detail["ItemRef"], "Item", "Line.SalesItemLineDetail.ItemRef", errors, "Name")
@@ -90,7 +90,6 @@ def _line_detail(detail_type: str, line: dict, amount, errors: list, ref) -> boo
             detail["AccountRef"] = ref(detail["AccountRef"], "Account", "Line.AccountBasedExpenseLineDetail.AccountRef",
                                        errors, "Name")
         detail.setdefault("BillableStatus", "NotBillable")
-        detail.setdefault("TaxCodeRef", {"value": "NON"})
     elif detail_type == "ItemBasedExpenseLineDetail":
         detail["ItemRef"] = ref(detail.get("ItemRef"), "Item", "Line.ItemBasedExpenseLineDetail.ItemRef", errors,
                                 "Name")

@@ -41,11 +41,11 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
+from emulators import qbo_currency
 from emulators.qbo_faults import (INVALID_REF, INVALID_REF_DETAIL, QboFault, business_fault, company_date,
                                   deleted_fault, error, invalid_property, length_error, required_error)
 from emulators.qbo_lifecycle import PARTY, current, key, remove, voided_note
 from emulators.qbo_lines import money
-from emulators.qbo_schema import USD
 
 SETTLES = {"Payment": "Invoice", "BillPayment": "Bill"}
 SHOWN_AS = {"Payment": "Payment", "BillPayment": "BillPaymentCheck"}  # the TxnType on the settled transaction
@@ -215,7 +215,8 @@ def _fill(company, entity: str, obj: dict, applied: dict[str, Decimal], total: D
                    for target_id, amount in applied.items()]
     obj["TotalAmt"] = money(total)
     obj.setdefault("TxnDate", company_date(company.clock()))
-    obj.setdefault("CurrencyRef", dict(USD))
+    obj.setdefault("CurrencyRef", qbo_currency.ref(qbo_currency.party_currency(
+        company, PARTY[entity][1], (obj.get(PARTY[entity][0]) or {}).get("value"))))
     if entity == "Payment":
         obj["UnappliedAmt"] = money(total - sum(applied.values(), Decimal(0)))
         obj.setdefault("ProcessPayment", False)

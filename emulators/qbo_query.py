@@ -49,6 +49,10 @@ FILTERABLE = {
     "Account": {"Id", "Name", "Active", "AccountType", "AccountSubType", "Classification", "FullyQualifiedName",
                 "Description", "ParentRef", "SubAccount", "CurrentBalance", "MetaData.CreateTime",
                 "MetaData.LastUpdatedTime"},
+    "Term": {"Id", "Name", "Active", "Type", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
+    "TaxCode": {"Id", "Name", "Active", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
+    "TaxRate": {"Id", "Name", "Active", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
+    "CompanyCurrency": {"Id", "Code", "Name", "Active", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
     "CompanyInfo": {"Id", "CompanyName", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
     "Preferences": {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime"},
 }

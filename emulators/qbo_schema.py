@@ -7,12 +7,19 @@ QBO's JSON reader does.
 
 from __future__ import annotations
 
+from emulators.qbo_country import address
+
 EDITIONS = ("Simple Start", "Essentials", "Plus", "Advanced")
 RESOURCES = {"invoice": "Invoice", "bill": "Bill", "customer": "Customer", "vendor": "Vendor", "item": "Item",
-             "account": "Account", "payment": "Payment",
-             "billpayment": "BillPayment"}  # URL resource (lowercase, case-sensitive URIs) -> entity
-READABLE = {**RESOURCES, "employee": "Employee"}
-QUERYABLE = set(READABLE.values()) | {"CompanyInfo", "Preferences"}  # the last two: one row each, not stored
+             "account": "Account", "payment": "Payment", "billpayment": "BillPayment",
+             "term": "Term"}  # URL resource (lowercase, case-sensitive URIs) -> entity
+READABLE = {**RESOURCES, "employee": "Employee", "taxcode": "TaxCode", "taxrate": "TaxRate",
+            "companycurrency": "CompanyCurrency"}
+# Not stored: computed from the company's settings (CompanyInfo and Preferences: one row each; the tax lists from
+# the country, qbo_tax.py; CompanyCurrency from multicurrency, qbo_currency.py)
+DERIVED = {"CompanyInfo", "Preferences", "TaxCode", "TaxRate", "CompanyCurrency"}
+QUERYABLE = set(READABLE.values()) | DERIVED
+STORED = QUERYABLE - DERIVED
 NAME_ENTITIES = ("Customer", "Vendor", "Employee")
 TRANSACTIONS = ("Invoice", "Bill", "Payment", "BillPayment")  # one shared Id sequence, as in a real company
 PAYMENT_OF = {"Invoice": "Payment", "Bill": "BillPayment"}  # which payment entity settles which transaction
@@ -56,16 +63,18 @@ ALLOWED_FIELDS = {
     "BillPayment": _COMMON | {"VendorRef", "PayType", "CheckPayment", "CreditCardPayment", "TotalAmt", "TxnDate",
                               "Line", "PrivateNote", "DocNumber", "CurrencyRef", "ExchangeRate", "APAccountRef",
                               "DepartmentRef", "ProcessBillPayment", "TransactionLocationType"},
+    "Term": _COMMON | {"Name", "Active", "Type", "DiscountPercent", "DueDays", "DiscountDays", "DayOfMonthDue",
+                       "DueNextMonthDays", "DiscountDayOfMonth"},   # Finance.xsd Term (qbo_terms.py)
     "Account": _COMMON | {"Name", "AcctNum", "Description", "Active", "SubAccount", "ParentRef", "FullyQualifiedName",
                           "Classification", "AccountType", "AccountSubType", "CurrentBalance",
                           "CurrentBalanceWithSubAccounts", "CurrencyRef", "TaxCodeRef"},
 }
 STRING_FIELDS = ("DisplayName", "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "CompanyName",
                  "PrintOnCheckName", "Name", "PrivateNote", "TxnDate", "DueDate", "AccountType", "AccountSubType",
-                 "Type", "Description", "PayType")
+                 "Type", "Description", "PayType", "GlobalTaxCalculation")
 OBJECT_FIELDS = ("CustomerRef", "VendorRef", "APAccountRef", "IncomeAccountRef", "ExpenseAccountRef", "CustomerMemo",
                  "BillEmail", "PrimaryEmailAddr", "CurrencyRef", "SalesTermRef", "BillAddr", "ShipAddr", "MetaData",
-                 "DepositToAccountRef", "CheckPayment", "CreditCardPayment")
+                 "DepositToAccountRef", "CheckPayment", "CreditCardPayment", "TermRef")
 LINE_FIELDS = {"Id", "LineNum", "Description", "Amount", "DetailType", "LinkedTxn", "ProjectRef", "CustomField",
                "SalesItemLineDetail", "DescriptionLineDetail", "SubTotalLineDetail", "DiscountLineDetail",
                "GroupLineDetail", "AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail", "TxnTaxDetail"}
@@ -93,7 +102,7 @@ def invoice_pdf(invoice: dict, company_name: str) -> bytes:
              f"Date: {invoice.get('TxnDate', '')}   Due: {invoice.get('DueDate', '')}"]
     lines += [f"{line.get('Description', '')}  {line.get('Amount', '')}" for line in invoice.get("Line", [])
               if line.get("DetailType") != "SubTotalLineDetail"]
-    lines.append(f"Total: {invoice.get('TotalAmt', 0):.2f} USD")
+    lines.append(f"Total: {invoice.get('TotalAmt', 0):.2f} {invoice.get('CurrencyRef', {}).get('value', 'USD')}")
     stream = "BT /F1 12 Tf 72 740 Td 16 TL " + " ".join(f"({_pdf_text(t)}) '" for t in lines) + " ET"
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
@@ -111,15 +120,16 @@ def invoice_pdf(invoice: dict, company_name: str) -> bytes:
     return bytes(out)
 
 
-def company_info(company_name: str, edition: str, start_date: str, meta: dict) -> dict:
-    """`GET companyinfo/{realmId}`: the edition shows as NameValue OfferingSku (reference §8)."""
+def company_info(company_name: str, edition: str, start_date: str, meta: dict, country: str = "US") -> dict:
+    """`GET companyinfo/{realmId}`: the edition shows as NameValue OfferingSku (reference §8); Country is the
+    company's country code, CompanyAddr/LegalAddr its addresses (ruckus/quickbooks-ruby spec/fixtures/
+    company_info.xml; reference §12)."""
     name_values = [("NeoEnabled", "true"), ("IndustryType", "Training and education"), ("CompanyType", "Other"),
                    ("SubscriptionStatus", "PAID"), ("OfferingSku", f"QuickBooks Online {edition}"),
                    ("PayrollFeature", "false"), ("AccountantFeature", "false"), ("IsQbdtMigrated", "false")]
     return {"CompanyName": company_name, "LegalName": company_name,
-            "CompanyAddr": {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",
-                            "PostalCode": "87999"},
-            "Country": "US", "Email": {"Address": "noreply@quickbooks.com"}, "SupportedLanguages": "en",
+            "CompanyAddr": address(country, "1"), "LegalAddr": address(country, "2"),
+            "Country": country, "Email": {"Address": "noreply@quickbooks.com"}, "SupportedLanguages": "en",
             "FiscalYearStartMonth": "January", "CompanyStartDate": start_date,
             "NameValue": [{"Name": n, "Value": v} for n, v in name_values],
             "domain": "QBO", "sparse": False, "Id": "1", "SyncToken": "1", "MetaData": meta}

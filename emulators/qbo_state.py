@@ -23,7 +23,9 @@ tighter mode it already has), and one that group or others may read is set to 06
 
 Tokens of one consent share one family (revoking one revokes all), so families are stored once and referred to
 by their index. Objects include Payments and BillPayments; deleted transactions live on as tombstones (for CDC),
-`voided` names the voided transactions and `change_order` the order of changes CDC answers in.
+`voided` names the voided transactions and `change_order` the order of changes CDC answers in. Terms are objects
+(seeded at load into a file from before they existed); the company's country, multicurrency and default terms
+are behaviour settings, and the tax codes follow from the country, so they round-trip with it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from emulators import qbo_terms
 from emulators.qbo_behaviour import Behaviour
 from emulators.qbo_oauth import AccessToken, Code, Family, RefreshToken
 
@@ -145,10 +148,12 @@ def load_state(emu) -> bool:
         for key, attribute in COMPANY_FIELDS.items():
             if key in state:
                 setattr(company, attribute, state[key])
+        if company.objects["Account"]:
+            qbo_terms.seed(company)   # a demo file from before terms existed
         for name in ("access_tokens", "refresh_tokens", "codes"):
             setattr(emu.oauth, name, state[name])
         emu._replies = state["replies"]
-        company.configure(**state["behaviour"])
+        company.restore_behaviour(state["behaviour"])   # the saved objects already match it
     return True
 
 

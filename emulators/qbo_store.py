@@ -18,7 +18,10 @@ Choices where the reference is silent or conflicting (**unconfirmed**, see the r
     ValidationFault): clearly not retryable, and not a 401 that would send a client into a token refresh.
   * Invoice without DocNumber gets the next number from 1001 (even with custom numbers on, where Intuit's page says it
     stays empty: kept as it always was); Bills get none unless custom_txn_numbers_bill is off.
-  * Lines (validation, SubTotalLineDetail, the total) are checked in qbo_lines.py.
+  * Lines (validation, SubTotalLineDetail, the total) are checked in qbo_lines.py; tax codes on lines and the tax
+    in qbo_tax.py, terms and DueDate in qbo_terms.py, currencies in qbo_currency.py (the country's data:
+    qbo_country.py). TaxCode, TaxRate and CompanyCurrency are not stored: they follow from the company's settings
+    (DERIVED_ROWS), as CompanyInfo and Preferences do.
 
 After the invoice exists: payments (qbo_payments.py), updates, voids and deletes (qbo_lifecycle.py) and CDC
 (qbo_cdc.py) work on this company through `touch`, `deleted` (tombstones, keyed entity then Id), `voided`
@@ -33,11 +36,12 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-from emulators import qbo_query
+from emulators import qbo_currency, qbo_query, qbo_tax, qbo_terms
 from emulators.qbo_behaviour import PREFERENCE_KEYS, Behaviour, preferences
+from emulators.qbo_country import HOME_CURRENCY
 from emulators.qbo_lines import money, transaction_lines
 from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CUSTOMERS, DEMO_VENDORS, EDITIONS,
-                                  NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STRING_FIELDS, TRANSACTIONS, USD,
+                                  NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STORED, STRING_FIELDS, TRANSACTIONS,
                                   company_info)
 from emulators.qbo_faults import (DUPLICATE_DOC, DUPLICATE_NAME, DUPLICATE_NAME_DETAIL, INVALID_REF, INVALID_REF_DETAIL,
                                   OBJECT_NOT_FOUND, UNSUPPORTED, QboFault, company_date, deleted_fault, error, fault,
@@ -54,12 +58,12 @@ class Company:
         self.realm_id, self.company_name, self.clock = realm_id, company_name, clock
         self.set_edition(edition)
         self.behaviour = behaviour or Behaviour()
-        self.objects: dict[str, dict[str, dict]] = {name: {} for name in QUERYABLE - {"CompanyInfo", "Preferences"}}
+        self.objects: dict[str, dict[str, dict]] = {name: {} for name in STORED}
         self.created_log: list[tuple[str, str]] = []
         self.deleted: dict[str, dict[str, dict]] = {}
         self.voided: set[str] = set()
         self.change_order: dict[str, int] = {}
-        self._sequences = {"name": 0, "txn": 100, "Item": 0, "Account": 100}
+        self._sequences = {"name": 0, "txn": 100, "Item": 0, "Account": 100, "Term": 0}
         self._next_doc_number = self._next_bill_number = 1001
         self.created_at = self._prefs_changed_at = clock()
         self._prefs_sync_token = 0
@@ -74,14 +78,29 @@ class Company:
         self.edition = match
 
     def configure(self, **settings) -> dict:
-        """Change behaviour settings (qbo_behaviour.CHOICES); a custom-numbers change updates the Preferences."""
+        """Change behaviour settings (qbo_behaviour.CHOICES); a change the Preferences show updates them. A new
+        country moves the lists in the old home currency to the new one (qbo_currency.rehome)."""
+        Behaviour(**{**self.behaviour.as_dict(), **settings})   # every value checked before anything changes
+        if settings.get("default_terms") is not None and \
+                not self.objects["Term"].get(settings["default_terms"], {}).get("Active", False):
+            raise ValueError(f"default_terms must be the Id of an active Term; got {settings['default_terms']!r}")
+        if settings.get("multicurrency") is True and self.edition == "Simple Start":
+            raise ValueError("multicurrency is not available in QuickBooks Online Simple Start")
+        old_home = HOME_CURRENCY[self.behaviour.country]
+        self.restore_behaviour(settings)
+        if HOME_CURRENCY[self.behaviour.country] != old_home:
+            qbo_currency.rehome(self, old_home, HOME_CURRENCY[self.behaviour.country])
+        return self.behaviour.as_dict()
+
+    def restore_behaviour(self, settings: dict) -> None:
+        """Set behaviour values as they are (a state file's: its objects already match them)."""
         if set(self.behaviour.update(**settings)) & set(PREFERENCE_KEYS):
             self._prefs_sync_token += 1
             self._prefs_changed_at = self.clock()
-        return self.behaviour.as_dict()
 
     def _seed(self) -> None:
         self.seed_accounts()
+        qbo_terms.seed(self)
         self._store("Item", self._item({"Name": "Services", "Type": "Service", "IncomeAccountRef": {"value": "1"}}),
                     "1")
         for name in DEMO_CUSTOMERS:
@@ -114,11 +133,26 @@ class Company:
     def add_vendor(self, name: str, active: bool = True, **fields) -> dict:
         return self._add_name("Vendor", name, active, fields)
 
+    def add_term(self, name: str, active: bool = True, **fields) -> dict:
+        """Add a Term directly (test setup): DueDays=30, or DayOfMonthDue=15 (and DueNextMonthDays)."""
+        errors: list = []
+        obj = qbo_terms.build(self, {"Name": name, **fields, "Active": active}, errors)
+        if errors:
+            raise ValueError(str(QboFault(errors)))
+        return copy.deepcopy(self._store("Term", obj))
+
     def _add_name(self, entity: str, name: str, active: bool, fields: dict) -> dict:
+        """CurrencyRef ({"value": "EUR"}, multicurrency only) and SalesTermRef/TermRef are checked as the API does;
+        a problem is a ValueError."""
         if self._name_taken(name):
             raise ValueError(f"{name!r} is already used by a customer, vendor or employee")
-        obj = self._store(entity, self._name_entity(entity, {"DisplayName": name, **fields, "Active": active}))
-        return copy.deepcopy(obj)
+        errors: list = []
+        obj = {"DisplayName": name, **copy.deepcopy(fields), "Active": active}
+        qbo_currency.name_currency(self, obj, errors)
+        qbo_terms.party_terms(self, entity, obj, errors)
+        if errors:
+            raise ValueError(str(QboFault(errors)))
+        return copy.deepcopy(self._store(entity, self._name_entity(entity, obj)))
 
     # ------------------------------------------------------------------------------------- inspection
     def created(self, entity: str) -> list[dict]:
@@ -128,7 +162,10 @@ class Company:
         return dict(Counter(o["DocNumber"] for o in self.objects.get(entity, {}).values() if o.get("DocNumber")))
 
     def read(self, entity: str, object_id: str) -> dict:
-        obj = self.objects.get(entity, {}).get(object_id)
+        if entity in DERIVED_ROWS:
+            obj = next((row for row in DERIVED_ROWS[entity](self) if row.get("Id") == object_id), None)
+        else:
+            obj = self.objects.get(entity, {}).get(object_id)
         if obj is None and object_id in self.deleted.get(entity, {}):
             raise deleted_fault()
         if obj is None:
@@ -141,15 +178,19 @@ class Company:
         """Run a SELECT; QboFault 4000/4001 if QBO would refuse it."""
         try:
             parsed = qbo_query.parse(text)
+            if parsed.entity == "Currency":   # answered as CompanyCurrency rows (a real sandbox answer, 2025)
+                parsed.entity = "CompanyCurrency"
             entity = qbo_query.validate(parsed, QUERYABLE)
         except qbo_query.QueryError as exc:
             raise fault(exc.code, exc.message, exc.detail) from None
         single = {"CompanyInfo": self.company_info, "Preferences": self.preferences}.get(entity)
-        rows = [single()] if single else list(self.objects[entity].values())
+        rows = [single()] if single else DERIVED_ROWS[entity](self) if entity in DERIVED_ROWS else \
+            list(self.objects[entity].values())
         return qbo_query.run(parsed, entity, copy.deepcopy(rows))
 
     def company_info(self) -> dict:
-        return company_info(self.company_name, self.edition, company_date(self.created_at), self._meta())
+        return company_info(self.company_name, self.edition, company_date(self.created_at), self._meta(),
+                            self.behaviour.country)
 
     def preferences(self) -> dict:
         meta = {"CreateTime": self._meta(self.created_at)["CreateTime"],
@@ -171,6 +212,8 @@ class Company:
             obj = self._invoice(body, errors, include) if entity == "Invoice" else self._bill(body, errors, include)
         elif entity in NAME_ENTITIES:
             obj = self._customer(body, errors, entity)
+        elif entity == "Term":
+            obj = qbo_terms.build(self, body, errors)
         else:
             obj = self._item(body, errors) if entity == "Item" else self._account(body, errors)
         if errors:
@@ -218,6 +261,7 @@ class Company:
         """An object changed: SyncToken + 1, MetaData.LastUpdatedTime = now, and a place in the CDC order."""
         obj["SyncToken"] = str(int(obj.get("SyncToken", "0")) + 1)
         obj["MetaData"] = {**obj.get("MetaData", {}), "LastUpdatedTime": self._meta()["LastUpdatedTime"]}
+        qbo_currency.sync_home(obj)
         self.note_change(entity, obj["Id"])
 
     def _meta(self, epoch: float | None = None) -> dict:
@@ -226,7 +270,8 @@ class Company:
         return {"CreateTime": stamp, "LastUpdatedTime": stamp}
 
     def _server_fields(self, obj: dict) -> dict:
-        for key in ("Id", "SyncToken", "MetaData", "domain", "sparse", "TotalAmt", "Balance", "HomeBalance"):
+        for key in ("Id", "SyncToken", "MetaData", "domain", "sparse", "TotalAmt", "Balance", "HomeBalance",
+                    "HomeTotalAmt"):
             obj.pop(key, None)
         obj.update({"SyncToken": "0", "domain": "QBO", "sparse": False, "MetaData": self._meta()})
         return obj
@@ -272,20 +317,28 @@ class Company:
 
     def _transaction(self, entity: str, obj: dict, errors: list, party: str, party_entity: str,
                      include: set[str]) -> Decimal:
+        """Fields every Invoice and Bill has; returns TotalAmt (lines + tax). Terms, currency and tax rules:
+        qbo_terms.py, qbo_currency.py, qbo_tax.py; their business rules (6000) only run on an otherwise valid body."""
         if party not in obj:
             errors.append(required_error(party))
         else:
             obj[party] = self._ref(obj[party], party_entity, party, errors)
         total = transaction_lines(entity, obj, errors, self._ref)
+        missing_tax = qbo_tax.check_lines(self, entity, obj, errors)
         self._doc_number(entity, obj, errors, include)
         self._date(obj, "TxnDate", errors)
         self._date(obj, "DueDate", errors)
         length_error(obj.get("PrivateNote"), 4000, "PrivateNote", errors)
         obj.setdefault("TxnDate", company_date(self.clock()))
-        obj.setdefault("DueDate", obj["TxnDate"])
-        obj.setdefault("CurrencyRef", dict(USD))
+        qbo_terms.apply(self, entity, obj, errors)
+        qbo_currency.transaction_currency(self, entity, obj, errors)
+        if missing_tax and not errors:
+            errors.append(qbo_tax.missing_fault(self))
+        if not errors:
+            total += qbo_tax.apply(self, entity, obj, total)
         obj.setdefault("LinkedTxn", [])
         obj.update({"TotalAmt": money(total), "Balance": money(total)})
+        qbo_currency.home_amounts(self, obj)
         return total
 
     def _invoice(self, obj: dict, errors: list, include: set[str]) -> dict:
@@ -351,7 +404,7 @@ class Company:
         obj["FullyQualifiedName"] = obj["DisplayName"]
         obj.setdefault("PrintOnCheckName", obj["DisplayName"])
         obj.setdefault("Balance", 0)
-        obj.setdefault("CurrencyRef", dict(USD))
+        obj.setdefault("CurrencyRef", qbo_currency.ref(qbo_currency.home(self)))
         if entity == "Customer":
             obj.update({k: v for k, v in (("Taxable", False), ("Job", False), ("BillWithParent", False),
                                           ("BalanceWithJobs", 0), ("PreferredDeliveryMethod", "Print"))
@@ -381,6 +434,9 @@ class Company:
         if email is not None and ("@" not in email or "." not in email):
             errors.append(invalid_property("PrimaryEmailAddr.Address: not an email address",
                                             "PrimaryEmailAddr.Address"))
+        qbo_terms.party_terms(self, entity, obj, errors)
+        if not errors:
+            qbo_currency.name_currency(self, obj, errors)
         return self._name_entity(entity, obj)
 
     def _item(self, obj: dict, errors: list | None = None) -> dict:
@@ -424,5 +480,10 @@ class Company:
         obj.setdefault("FullyQualifiedName", name)
         obj.setdefault("Classification", CLASSIFICATION.get(obj.get("AccountType", ""), "Expense"))
         obj.setdefault("CurrentBalance", 0)
-        obj.setdefault("CurrencyRef", dict(USD))
+        obj.setdefault("CurrencyRef", qbo_currency.ref(qbo_currency.home(self)))
         return obj
+
+
+DERIVED_ROWS = {"TaxCode": qbo_tax.tax_codes, "TaxRate": qbo_tax.tax_rates,
+                "CompanyCurrency": lambda company: qbo_currency.company_currencies(company, company._meta(
+                    company.created_at))}

@@ -239,7 +239,8 @@ def test_auto_numbers_skip_numbers_already_used(qbo_api):
 def test_behaviour_control_api_round_trip(qbo_api):
     assert qbo_api.control("GET", "behaviour").json() == DEFAULTS == {
         "requestid_mode": "replay", "invoice_duplicates": "refuse", "bill_duplicates": "company",
-        "docnumber_match": "exact", "custom_txn_numbers_invoice": True, "custom_txn_numbers_bill": True}
+        "docnumber_match": "exact", "custom_txn_numbers_invoice": True, "custom_txn_numbers_bill": True,
+        "country": "US", "multicurrency": False, "automated_sales_tax": False, "default_terms": None}
     changed = qbo_api.control("POST", "behaviour", json={"requestid_mode": "reject", "bill_duplicates": "per_vendor",
                                                          "custom_txn_numbers_bill": False})
     expected = {**DEFAULTS, "requestid_mode": "reject", "bill_duplicates": "per_vendor",
