@@ -1,7 +1,8 @@
 """The finance tracker's Dash app. `create_app(settings)` builds it; nothing starts at import time.
 
     python app.py                 serve on HOST:PORT (default 127.0.0.1:8050)
-    gunicorn 'app:create_app()'   or  gunicorn app:server  (one process: see README, "Deployment")
+    gunicorn -c gunicorn.conf.py  app:server in 4 workers; the jobs run in the one holding the scheduler leader
+                                  lease (README, "Deployment")
 """
 
 from __future__ import annotations
