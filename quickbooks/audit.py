@@ -178,6 +178,11 @@ class AuditStore:
     def record_failed(self, direction: Direction, failures: list[dict]) -> None:
         self._upsert(direction, [{**failure, "state": AuditState.FAILED.value} for failure in failures])
 
+    def mark_sending(self, direction: Direction, key: str) -> None:
+        """Make a row an intent again (a forced reset of a number QuickBooks holds): the next run looks it up by
+        its number before anything is sent."""
+        self._update_each(direction, {key: {"state": AuditState.SENDING.value, "error": None}})
+
     def forget(self, direction: Direction, keys: Iterable[str], only_state: AuditState | None = None) -> int:
         """Delete audit rows: an operator reset, or intents QuickBooks refused as a whole (not created)."""
         table = self.table(direction)

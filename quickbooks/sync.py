@@ -98,21 +98,37 @@ class SyncService:
         return {d: audit.state_counts(d) for d in Direction}
 
     def reset_row(self, key: str, direction: Direction, force: bool = False) -> str:
-        """Forget a row's sync state (audit and sheet cells) so the next run pushes it again."""
+        """Forget a row's sync state (audit and sheet cells) so the next run pushes it again.
+
+        Refused for a number neither the sheet nor the audit knows (a typo), and, without `force`, for a number
+        QuickBooks holds. With `force` such a row is not forgotten but made an intent again: the next run looks it
+        up before sending (adopting QuickBooks' transaction when party and amount match, failing the row naming
+        it otherwise), so a company that accepts duplicate numbers never gets a second one from a reset."""
         key = key.strip()
-        doc_number = self.qb.settings.docnumber_prefix + key
-        if not force and queryable(doc_number):   # a number a query cannot hold is refused by the mapping anyway
-            existing = Sender(self.qb.client, self.audit(), "").find_by_doc_number(direction, [doc_number])
-            if existing.get(doc_number):
-                qb_id = existing[doc_number][0].get("Id")
-                return (f"Refused: QuickBooks already has {direction.value} {doc_number} (Id {qb_id}); pushing the row "
-                        "again would only adopt it. Use --force if you really want to reset it.")
-        forgotten = self.audit().forget(direction, [key])
+        audit = self.audit()
+        stored = audit.load_keys(direction, [key]).get(key)
         worksheet = acd.open_sheet(self.settings).worksheet(self.settings.inv_worksheet)
         table = read_table(worksheet)
+        if stored is None and not any(r.get("invoice", "").strip() == key for r in table.records):
+            return (f"Refused: invoice number {key!r} is neither in the sheet nor in the {direction.value} audit; "
+                    "check the number (as typed in the invoice column)")
+        doc_number = self.qb.settings.docnumber_prefix + key
+        held = None
+        if queryable(doc_number):   # a number a query cannot hold is refused by the mapping anyway
+            found = Sender(self.qb.client, audit, "").find_by_doc_number(direction, [doc_number]).get(doc_number)
+            held = found[0].get("Id") if found else None
+        if held and not force:
+            return (f"Refused: QuickBooks already has {direction.value} {doc_number} (Id {held}); pushing the row "
+                    "again would only adopt it. Use --force if you really want to reset it.")
         blank = {c: "" for c in direction.columns.names if c in table.headers}
-        result = write_back(worksheet, table, [Target(key, None, blank)])
-        return (f"Reset {key} ({direction.value}): {forgotten} audit row(s) forgotten, {result.cells_written} "
+        cleared = write_back(worksheet, table, [Target(key, None, blank)]).cells_written
+        if held and stored is not None and stored.payload_json:
+            audit.mark_sending(direction, key)
+            return (f"Reset {key} ({direction.value}): {cleared} sheet cell(s) cleared; QuickBooks holds "
+                    f"{doc_number} (Id {held}), so the next run looks it up first: adopted if the {direction.party} "
+                    "and amount match, otherwise the row fails naming it")
+        forgotten = audit.forget(direction, [key])
+        return (f"Reset {key} ({direction.value}): {forgotten} audit row(s) forgotten, {cleared} "
                 "sheet cell(s) cleared; the next run pushes it again")
 
     def run(self, trigger: str = "cli", directions: list[Direction] | None = None, *, limit: int | None = None,

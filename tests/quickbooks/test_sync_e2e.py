@@ -173,6 +173,20 @@ def test_reset_refuses_when_quickbooks_has_the_number(make_service, sheet_settin
     assert service.reset_row("ACD-1", Direction.INVOICE).startswith("Refused")
     assert service.reset_row("ACD-5", Direction.INVOICE).startswith("Reset ACD-5")
     assert sheet(sheet_settings)["ACD-5"]["qb_sync_status"] == ""
+    assert service.reset_row("ACD-99", Direction.INVOICE).startswith("Refused: invoice number 'ACD-99' is neither")
+
+
+def test_a_forced_reset_never_makes_a_second_invoice_even_where_numbers_may_repeat(make_service, sheet_settings,
+                                                                                 qbo_emulator):
+    qbo_emulator.set_behaviour(invoice_duplicates="allow")
+    service = make_service()
+    service.run("cli")
+    message = service.reset_row("ACD-1", Direction.INVOICE, force=True)
+    assert "the next run looks it up first" in message
+    assert sheet(sheet_settings)["ACD-1"]["qb_invoice_id"] == ""
+    assert service.run("cli").ok
+    assert qbo_emulator.docnumber_counts("Invoice")["ACD-1"] == 1
+    assert sheet(sheet_settings)["ACD-1"]["qb_sync_status"] == "synced"
 
 
 def test_an_interrupted_intent_is_not_adopted_when_quickbooks_holds_another_transaction(make_service, sheet_settings,
