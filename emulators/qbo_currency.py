@@ -35,7 +35,8 @@ from emulators.qbo_faults import INVALID_REF, INVALID_REF_DETAIL, business_fault
 # Code -> (Name as QBO spells it, US dollars per unit for the emulator's fixed "day's rate")
 CURRENCIES = {"USD": ("United States Dollar", "1"), "EUR": ("Euro", "1.08"),
               "GBP": ("British Pound Sterling", "1.27"), "CAD": ("Canadian Dollar", "0.73"),
-              "AUD": ("Australian Dollar", "0.66"), "HKD": ("Hong Kong Dollar", "0.128"), "CHF": ("Swiss Franc", "1.12"), "JPY": ("Japanese Yen", "0.0067")}
+              "AUD": ("Australian Dollar", "0.66"), "HKD": ("Hong Kong Dollar", "0.128"),
+              "CHF": ("Swiss Franc", "1.12"), "JPY": ("Japanese Yen", "0.0067")}
 MISMATCH = "The transaction needs to be in the same currency as the A/R and A/P accounts you use."
 PARTY_REF = {"Invoice": ("CustomerRef", "Customer"), "Bill": ("VendorRef", "Vendor"),
              "Payment": ("CustomerRef", "Customer"), "BillPayment": ("VendorRef", "Vendor")}
@@ -109,7 +110,9 @@ def transaction_currency(company, entity: str, obj: dict, errors: list) -> None:
 
 def sync_home(obj: dict) -> None:
     """HomeTotalAmt/HomeBalance follow TotalAmt/Balance at the transaction's ExchangeRate (multicurrency only)."""
-    if "ExchangeRate" not in obj or "HomeTotalAmt" not in obj and "HomeBalance" not in obj:
+    rate = obj.get("ExchangeRate")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or \
+            "HomeTotalAmt" not in obj and "HomeBalance" not in obj:
         return
     rate = Decimal(str(obj["ExchangeRate"]))
     for home_key, key in (("HomeTotalAmt", "TotalAmt"), ("HomeBalance", "Balance")):

@@ -88,6 +88,9 @@ CLASSIFICATION = {"Income": "Revenue", "Other Income": "Revenue", "Expense": "Ex
 DEMO_CUSTOMERS = ("Globex LLC", "Initech", "O'Brien & Sons", "Zoë Café Ltd", "Acme Corp", "Umbrella Corp",
                   "Wayne Enterprises", "Northwind Traders", "Tyrell Corp", "Soylent Co", "Müller & Söhne GmbH")
 DEMO_VENDORS = ("Accelebrate", "BHanalytics")
+# In a company created with multicurrency on, these demo customers keep their own currency (issue 15: a customer
+# kept in euros); without multicurrency every name is in the home currency.
+DEMO_CURRENCIES = {"Müller & Söhne GmbH": "EUR"}
 
 
 def _pdf_text(text: str) -> str:

@@ -40,9 +40,9 @@ from emulators import qbo_currency, qbo_query, qbo_tax, qbo_terms
 from emulators.qbo_behaviour import PREFERENCE_KEYS, Behaviour, preferences
 from emulators.qbo_country import HOME_CURRENCY
 from emulators.qbo_lines import money, transaction_lines
-from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CUSTOMERS, DEMO_VENDORS, EDITIONS,
-                                  NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STORED, STRING_FIELDS, TRANSACTIONS,
-                                  company_info)
+from emulators.qbo_schema import (ALLOWED_FIELDS, CLASSIFICATION, DEMO_CURRENCIES, DEMO_CUSTOMERS, DEMO_VENDORS,
+                                  EDITIONS, NAME_ENTITIES, OBJECT_FIELDS, QUERYABLE, STORED, STRING_FIELDS,
+                                  TRANSACTIONS, company_info)
 from emulators.qbo_faults import (DUPLICATE_DOC, DUPLICATE_NAME, DUPLICATE_NAME_DETAIL, INVALID_REF, INVALID_REF_DETAIL,
                                   OBJECT_NOT_FOUND, UNSUPPORTED, QboFault, company_date, deleted_fault, error, fault,
                                   invalid_property, iso_time, length_error, required_error)
@@ -104,7 +104,8 @@ class Company:
         self._store("Item", self._item({"Name": "Services", "Type": "Service", "IncomeAccountRef": {"value": "1"}}),
                     "1")
         for name in DEMO_CUSTOMERS:
-            self.add_customer(name)
+            foreign = DEMO_CURRENCIES.get(name) if self.behaviour.multicurrency else None
+            self.add_customer(name, **({"CurrencyRef": {"value": foreign}} if foreign else {}))
         self.add_customer("Cyberdyne Systems", active=False)
         for name in DEMO_VENDORS:
             self.add_vendor(name)
@@ -338,7 +339,8 @@ class Company:
             total += qbo_tax.apply(self, entity, obj, total)
         obj.setdefault("LinkedTxn", [])
         obj.update({"TotalAmt": money(total), "Balance": money(total)})
-        qbo_currency.home_amounts(self, obj)
+        if not errors:
+            qbo_currency.home_amounts(self, obj)
         return total
 
     def _invoice(self, obj: dict, errors: list, include: set[str]) -> dict:

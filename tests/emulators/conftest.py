@@ -110,4 +110,4 @@ def api(emulator):
 
 
 # The QuickBooks emulator's fixtures live beside its helpers; importing them here makes them visible to pytest.
-from tests.emulators.qbo_helpers import make_qbo, qbo, qbo_api, qbo_clock  # noqa: E402,F401
+from tests.emulators.qbo_helpers import make_api, make_qbo, qbo, qbo_api, qbo_clock  # noqa: E402,F401

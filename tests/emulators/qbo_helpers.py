@@ -1,7 +1,8 @@
 """Fixtures for the QuickBooks Online emulator tests (imported by the test modules, not a conftest).
 
 `qbo` is a started emulator on a fake clock; `make_qbo(**options)` starts others; `qbo_api` is raw HTTP to the
-Accounting API with a valid bearer token; `make_invoice`/`make_bill`, the payment bodies and `fault_of` serve the
+Accounting API with a valid bearer token, `make_api(**options)` the same for a new emulator (e.g. a UK company);
+`sales_line`/`expense_line` build lines with or without a TaxCodeRef; `make_invoice`/`make_bill`, the payment bodies and `fault_of` serve the
 tests of what happens after the invoice exists. The fake clock and the consent-page "click" are in tests/builders.py.
 """
 
@@ -81,6 +82,33 @@ def qbo_api(qbo) -> Api:
     api = Api(qbo)
     yield api
     api.session.close()
+
+
+@pytest.fixture
+def make_api(make_qbo):
+    """`make_api(country="GB", multicurrency=True)`: raw HTTP to a new emulator started with those options."""
+    apis: list[Api] = []
+
+    def make(**options) -> Api:
+        apis.append(Api(make_qbo(**options)))
+        return apis[-1]
+
+    yield make
+    for api in apis:
+        api.session.close()
+
+
+def sales_line(amount=100.0, tax_code: str | None = None, item: str = "1", **detail) -> dict:
+    """A SalesItemLineDetail line; `tax_code` becomes its TaxCodeRef (none: no TaxCodeRef at all)."""
+    if tax_code is not None:
+        detail["TaxCodeRef"] = {"value": tax_code}
+    return {"Amount": amount, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": item},
+                                                                                           **detail}}
+
+
+def expense_line(amount=200.0, tax_code: str | None = None, account: str = "7") -> dict:
+    detail = {"AccountRef": {"value": account}, **({"TaxCodeRef": {"value": tax_code}} if tax_code else {})}
+    return {"Amount": amount, "DetailType": "AccountBasedExpenseLineDetail", "AccountBasedExpenseLineDetail": detail}
 
 
 def invoice_body(customer_id: str = "1", amount=100.0, **fields) -> dict:
