@@ -149,8 +149,10 @@ class QboEmulator(UserActions):
         self.latency = 0.0
         self._lock = threading.RLock()
         self.company = Company(realm_id, company_name, edition, clock, behaviour=behaviour, seed=seed_demo_company)
-        if behaviour.default_terms is not None:   # checked against the seeded terms, as set_behaviour does
-            self.company.configure(default_terms=behaviour.default_terms)
+        checked = {key: value for key, value in (("default_terms", behaviour.default_terms),
+                                                  ("multicurrency", behaviour.multicurrency)) if value}
+        if checked:   # against the seeded terms and the edition, as set_behaviour checks them
+            self.company.configure(**checked)
         self.oauth = OAuthServer(client_id, client_secret, self.redirect_uris, realm_id, company_name, clock,
                                  access_token_ttl, refresh_token_ttl, rotate_refresh_tokens)
         self._faults: list[Fault] = []

@@ -153,3 +153,5 @@ def test_no_multicurrency_in_simple_start():
     with pytest.raises(ValueError, match="Simple Start"):
         emu.set_behaviour(multicurrency=True)
     assert emu.behaviour()["multicurrency"] is False
+    with pytest.raises(ValueError, match="Simple Start"):
+        QboEmulator(edition="Simple Start", multicurrency=True)
