@@ -24,7 +24,7 @@ from quickbooks.lookups import Lookups
 from quickbooks.rules.counts import RunCounts
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.mapping import MappingContext, NameIndex, Payload, RowError, SheetRow, map_rows
-from quickbooks.rules.placement import created_cells, result_target, row_fingerprint
+from quickbooks.rules.placement import RowIndex, Target, created_cells, result_target, row_fingerprint
 from quickbooks.rules.plan import Failure, Plan, PlanSettings, make_plan
 from quickbooks.rules.statuses import RunStatus
 from quickbooks.sender import Expected, Outcome, Sender
@@ -109,7 +109,9 @@ class SyncRun:
         if self.options.dry_run:
             self.planned.extend({"action": "error", "direction": f.direction.value, "key": f.key, "rows": f.rows,
                                  "message": f.message} for f in plan.failures)
-            self.planned.extend({"action": "write", "key": t.key, "cells": dict(t.cells)} for t in plan.targets)
+            index = RowIndex(table.headers, table.rows)   # only the rows whose cells would change
+            self.planned.extend({"action": "write", "key": t.key, "cells": {c: v for _, c, v in changes}}
+                                for t in plan.targets if (changes := _named(index, t)))
             return SyncReport(self.run_id, RunStatus.OK, plan.counts, None, self.planned, plan.failures)
         after_creation(self, plan, tools)
         failpoints.hit("before_writeback")
@@ -305,3 +307,10 @@ class SyncRun:
         self.renew()
         if self.progress_cb:
             self.progress_cb(self.done, self.total)
+
+
+def _named(index: RowIndex, target: Target) -> list[tuple[int, str, str]]:
+    """The cells `target` would change, by column name (for the dry run's list)."""
+    changes, _ = index.changes(target)
+    names = {col: name for name, col in index.headers.columns}
+    return [(row, names.get(col - 1, str(col)), value) for row, col, value in changes]

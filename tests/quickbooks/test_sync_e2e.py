@@ -66,6 +66,7 @@ def test_invoice_only_run_creates_writes_back_and_a_second_run_does_nothing(make
     assert json.loads(audit["ACD-1"].response_json)["DocNumber"] == "ACD-1"
     assert audit["ACD-5"].state == "failed"
 
+    assert [p for p in service.run("cli", dry_run=True).planned if p["action"] == "write"] == []   # nothing changes
     qbo_emulator.reset_stats()
     second = service.run("cli")
     assert second.status == "ok"
