@@ -21,12 +21,23 @@ __all__ = [
     "INV_TBL", "WORKSHEET_NAMES", "SOURCE_HEADERS", "QB_HEADERS", "QB_INVOICE_HEADERS", "QB_BILL_HEADERS", "EXPECTED_HEADERS",
     "HeaderMap", "validate_headers", "rows_to_records", "inv_tbl_records",
     "parse_amount", "parse_date", "month_key",
-    "build_sankey", "totals_by_status", "totals_by_month", "plot_text", "NO_NAME", "NO_DATE", "OTHER",
+    "build_sankey", "totals_by_status", "totals_by_month", "plot_text", "NO_NAME", "NO_DATE", "OTHER", "NO_SPLIT",
+    "bar_figure", "money_label", "CHART_TEMPLATE",
 ]
 
 NO_NAME = "(none)"
 NO_DATE = "(no date)"
 OTHER = "Other"
+NO_SPLIT = "No split (vendor bills)"   # the part of inv_dollars no share column splits: vendor rows carry none
+
+# One look for every chart: white background, one font, and the colours of the Sankey's levels.
+PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#9D755D", "#E45756")
+CHART_TEMPLATE = go.layout.Template(layout=dict(
+    font=dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size=13, color="#212529"),
+    colorway=list(PALETTE), paper_bgcolor="white", plot_bgcolor="white",
+    xaxis=dict(showgrid=False, linecolor="#adb5bd", automargin=True),
+    yaxis=dict(gridcolor="#e9ecef", zeroline=False, automargin=True),
+    hoverlabel=dict(font_size=13), margin=dict(l=10, r=10, t=30, b=10)))
 
 
 def plot_text(value: Any) -> str:
@@ -106,7 +117,8 @@ def _add_amount(group: dict[str, Any], record: Mapping[str, Any]) -> None:
 
 SANKEY_LEVELS = ("End client", "Client", "Invoicing party", "Share")
 SHARE_COLUMNS = (("owed2ACD", "ACD share"), ("owed2workers", "Workers' share"))
-_LEVEL_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#B279A2")
+_LEVEL_COLORS = PALETTE[:4]
+_NO_SPLIT_LINK = "rgba(134,142,150,0.35)"   # grey: money that no share column splits
 _LINK_COLORS = ("rgba(76,120,168,0.35)", "rgba(245,133,24,0.35)", "rgba(84,162,75,0.35)")
 _NAME_COLUMNS = ("end_client", "to_client", "inv_from")
 _OTHER_KEY = "\x00other"  # cannot come from a sheet cell, so a client really called "Other" stays apart
@@ -119,7 +131,7 @@ _Row = tuple[tuple[str, str, str], Decimal, list[tuple[str, Decimal]]]  # (name 
 def build_sankey(
     records: Iterable[Mapping[str, Any]],
     top_n: int | None = 15,
-    title: str = "Where the money flows",
+    title: str | None = "Where the money flows",
 ) -> go.Figure:
     """Money flow end client -> client (``to_client``) -> invoicing party (``inv_from``) -> ACD / workers.
 
@@ -127,7 +139,9 @@ def build_sankey(
     are keyed by (level, name), so ``ACD`` as a client and ``ACD`` as invoicing party are two nodes. Links
     are summed per pair, and with ``top_n`` each level keeps its ``top_n`` largest names and folds the rest
     into one "Other" node, so 10,000 rows still draw a readable figure (``top_n=None`` keeps every name).
-    Rows without a positive ``inv_dollars`` are skipped.
+    Rows without a positive ``inv_dollars`` are skipped. The part of a row's ``inv_dollars`` that its shares
+    do not cover (vendor rows carry no split) flows to a "No split (vendor bills)" node, so the share column
+    adds up to the amount invoiced. ``title=None``: no title (the page shows its own heading).
     """
     names = _Names()
     rows = _collect_rows(records, names)
@@ -177,6 +191,9 @@ def _aggregate_flows(rows: list[_Row], kept: list[set[str] | None]) -> dict[tupl
         flows[(path[1], path[2])] += amount
         for label, share in shares:
             flows[(path[2], (3, label))] += share
+        rest = amount - sum((share for _, share in shares), Decimal(0))
+        if rest > 0:   # so the last column adds up to "Invoiced": what no share column splits shows as such
+            flows[(path[2], (3, NO_SPLIT))] += rest
     return flows
 
 
@@ -221,7 +238,7 @@ def _sankey_figure(flows: Mapping[tuple[_Node, _Node], Decimal], order: list[_No
             source=[node_index[s] for s, _ in pairs],
             target=[node_index[t] for _, t in pairs],
             value=[float(flows[p]) for p in pairs],
-            color=[_LINK_COLORS[s[0]] for s, _ in pairs],
+            color=[_NO_SPLIT_LINK if t == (3, NO_SPLIT) else _LINK_COLORS[s[0]] for s, t in pairs],
             hovertemplate="%{source.label} → %{target.label}<br>%{value:$,.2f}<extra></extra>",
         ),
     ))
@@ -232,11 +249,13 @@ def _apply_layout(fig: go.Figure, title: str, order: list[_Node]) -> None:
     per_level = Counter(level for level, _ in order)
     tallest = max((per_level[level] for level in range(4)), default=0)
     fig.update_layout(
-        title=dict(text=title, x=0.01, subtitle=dict(text=" → ".join(SANKEY_LEVELS))),
+        template=CHART_TEMPLATE,
         font=dict(size=13),
         height=max(480, min(1400, 120 + 34 * tallest)),
-        margin=dict(l=20, r=20, t=90, b=20),
+        margin=dict(l=10, r=10, t=90 if title else 34, b=20),   # without a title: a band for the toolbar alone
     )
+    if title:
+        fig.update_layout(title=dict(text=title, x=0.01, subtitle=dict(text=" → ".join(SANKEY_LEVELS))))
 
 
 def _node_positions(order: list[tuple[int, str]], size: dict) -> tuple[list[float], list[float]]:
@@ -282,3 +301,32 @@ def _top_names(rows: list, top_n: int | None) -> list[set[str] | None]:
 
 def _bucket(key: str, kept: set[str] | None) -> str:
     return key if kept is None or key in kept else _OTHER_KEY
+
+
+# ------------------------------------------------------------------------------------------------------ bars
+
+def money_label(value: Decimal | float) -> str:
+    """A short dollar label for a bar: $950, $12.3k, $1M, -$2.5k (three significant digits)."""
+    amount = float(value)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= limit * 0.9995:   # 999,600 rounds to $1M, not $1e+03k
+            scaled = amount / limit
+            return f"{sign}${scaled:.3g}{suffix}" if scaled < 999.5 else f"{sign}${scaled:,.0f}{suffix}"
+    return f"{sign}${amount:,.0f}"
+
+
+def bar_figure(groups: list[dict[str, Any]], key: str, title: str | None = None) -> go.Figure:
+    """Totals per group as bars: dollar labels on the bars, a dollar axis, the count of rows in the hover text.
+    A category axis: months are labels here, and "(no date)" must stay visible beside them."""
+    figure = go.Figure(go.Bar(
+        x=[plot_text(g[key]) for g in groups], y=[float(g["total"]) for g in groups],
+        text=[money_label(g["total"]) for g in groups], textposition="outside", cliponaxis=False,
+        customdata=[g["count"] for g in groups], marker_color=PALETTE[0],
+        hovertemplate="%{x}: $%{y:,.2f} (%{customdata} rows)<extra></extra>"))
+    figure.update_layout(template=CHART_TEMPLATE, height=360, xaxis_type="category",
+                         yaxis=dict(tickprefix="$", tickformat="~s", title=None, rangemode="tozero"),
+                         margin=dict(l=10, r=10, t=40, b=10))
+    if title:
+        figure.update_layout(title=dict(text=title, x=0.01))
+    return figure

@@ -61,6 +61,8 @@ CALLBACKS: dict[str, str] = {
              "overview-cards.children"): STAFF,
     _outputs("invoices-table.getRowsResponse", "invoices-count.children"): STAFF,   # a block of the grid
     "invoices-table.paginationGoTo": STAFF,    # clientside (a new search refetches the grid): no server function
+    "invoices-download.data": STAFF,           # export_rows: the filtered rows as CSV or Excel
+    "overview-source.children": STAFF,         # the header line, following the filters
     # pages/admin.py
     _outputs("admin-connection.children", "admin-counts.children", "admin-failed.children", "admin-recent.children",
              "admin-runs-chart.figure", "admin-progress.value", "admin-progress.label", "admin-progress.animated",

@@ -9,10 +9,12 @@ although the sheet holds them as text, so they sort and filter as amounts.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from spreadsheet.cells import parse_amount
+from spreadsheet.cells import parse_amount, parse_date
 
 NUMBER_COLUMNS = frozenset({"_row", "inv_dollars", "owed2ACD", "owed2workers"})
 MAX_BLOCK = 1000   # rows one request may take, whatever it asks for: the sheet never crosses the wire whole
@@ -135,9 +137,11 @@ def block_bounds(request: Mapping) -> tuple[int, int]:
 
 
 def matching_rows(records: list[Record], request: Mapping, search: str | None = None,
-                  texts: list[str] | None = None) -> list[Record]:
-    """Every row a grid request matches, in its order: the search box, then the column filters, then the sort."""
-    matching = filter_records(search_records(records, search, texts), request.get("filterModel"))
+                  texts: list[str] | None = None, start: Any = None, end: Any = None) -> list[Record]:
+    """Every row a grid request matches, in its order: the search box, the date range (`start`..`end` of
+    DATE_COLUMN), then the column filters, then the sort. The export takes the same rows."""
+    searched = search_records(records, search, texts)
+    matching = filter_records(in_date_range(searched, start, end), request.get("filterModel"))
     return sort_records(matching, request.get("sortModel"))
 
 
@@ -151,3 +155,80 @@ def rows_for(records: list[Record], request: Mapping, search: str | None = None)
     """The block of rows a grid request asks for, and how many rows match in all (the grid's `rowCount`)."""
     rows = matching_rows(records, request, search)
     return block(rows, request), len(rows)
+
+
+# ------------------------------------------------------------------------------------------- dates and columns
+
+DATE_COLUMN = "submitted_date"   # what the date-range filters of both dashboards compare
+
+
+def _bound(value: Any) -> date | None:
+    """A date-range bound as the page sends it ("2026-03-01"); blank or unreadable -> no bound."""
+    return parse_date(value) if isinstance(value, (str, date)) and str(value).strip() else None
+
+
+def in_date_range(records: Iterable[Record], start: Any = None, end: Any = None,
+                  column: str = DATE_COLUMN) -> list[Record]:
+    """Rows whose `column` date lies between `start` and `end`, both included; with no bound, every row. With a
+    bound, a row without a readable date is left out (it has no place in a range)."""
+    low, high = _bound(start), _bound(end)
+    rows = list(records)
+    if low is None and high is None:
+        return rows
+    kept = []
+    for record in rows:
+        day = parse_date(record.get(column))
+        if day is not None and (low is None or day >= low) and (high is None or day <= high):
+            kept.append(record)
+    return kept
+
+
+TITLES = {
+    "_row": "Row", "invoice": "Invoice", "inv_link": "Invoice file", "status": "Status", "inv_from": "Invoicing party",
+    "to_client": "Client", "end_client": "End client", "task_descr": "Task", "job_name": "Job",
+    "inv_dollars": "Amount", "owed2ACD": "ACD share", "owed2workers": "Workers' share",
+    "submitted_date": "Submitted", "Inv_paid_date": "Paid date", "job_start": "Job start", "job_end": "Job end",
+    "notes": "Notes", "thread": "Thread",
+    "qb_invoice_id": "Invoice id", "qb_invoice_url": "Invoice", "qb_sync_status": "Sync status",
+    "qb_synced_at": "Synced at", "qb_error": "Error", "qb_balance": "Balance", "qb_paid_date": "Paid date",
+    "qb_bill_id": "Bill id", "qb_bill_url": "Bill", "qb_bill_status": "Bill status", "qb_bill_error": "Bill error",
+    "qb_bill_balance": "Bill balance", "qb_bill_paid_date": "Bill paid date",
+}
+QUICKBOOKS = "QuickBooks"                                 # the column group of the qb_* columns
+LINK_COLUMNS = frozenset({"qb_invoice_url", "qb_bill_url"})
+
+
+def column_title(name: str, grouped: bool = True) -> str:
+    """The header a person reads for a sheet column ("Paid date", not `Inv_paid_date`). Outside the grid's
+    "QuickBooks" group (`grouped=False`, e.g. an export's flat header row) a qb_* column says "QuickBooks ..."."""
+    title = TITLES.get(name) or name.replace("_", " ").strip().capitalize() or name
+    return f"{QUICKBOOKS} {title[0].lower()}{title[1:]}" if not grouped and is_quickbooks(name) else title
+
+
+def is_quickbooks(name: str) -> bool:
+    return name.startswith("qb_")
+
+
+def web_link(value: Any) -> str | None:
+    """The cell as a link target when it is a plain http(s) address (no spaces, quotes or angle brackets)."""
+    text = "" if value is None else str(value).strip()
+    return text if _LINK.fullmatch(text) else None
+
+
+_LINK = re.compile(r"https?://[^\s<>\"'`()\[\]\\]+", re.IGNORECASE)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def link_cell(value: Any, label: str) -> str:
+    """A QuickBooks link cell as Markdown for the grid's markdown renderer: `[label](url)` for an http(s) address,
+    anything else as escaped text (never a link, never markup)."""
+    url = web_link(value)
+    if url:
+        return f"[{label}]({url})"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
+
+
+def shown_rows(rows: list[Record]) -> list[dict]:
+    """A block of rows as the grid shows them: the QuickBooks link columns become Markdown links."""
+    labels = {"qb_invoice_url": "Open invoice", "qb_bill_url": "Open bill"}
+    return [{**row, **{c: link_cell(row.get(c), labels[c]) for c in LINK_COLUMNS if row.get(c)}} for row in rows]

@@ -353,8 +353,9 @@ def test_sankey_nodes_and_links():
     assert links[("ACD", "ACD share")] == pytest.approx(360.50)
     assert links[("ACD", "Workers' share")] == pytest.approx(1490)
     assert ("Accelebrate", "ACD share") not in links  # no shares on that row
+    assert links[("Accelebrate", "No split (vendor bills)")] == pytest.approx(700)  # so the last column adds up
     assert sum(1 for (s, t) in links if (s, t) == ("Initech", "Globex LLC")) == 1  # aggregated
-    assert len(links) == len(fig.data[0].link.value) == 10  # 4 + 4 + 2 aggregated links
+    assert len(links) == len(fig.data[0].link.value) == 11  # 4 + 4 + 2 aggregated share links + 1 no split
 
 
 HOSTILE = ('<a href="https://evil.example/">Pay here</a>', "<b>Bold</b> & <i>co</i>", "<br>Acme<sup>2</sup>")

@@ -32,16 +32,21 @@ LOGIN_CSRF_COOKIE = "login_csrf"
 LOGIN_CSRF_MAX_AGE = 3600
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Finance tracker: log in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
-<body class="bg-light"><main class="container" style="max-width: 420px; margin-top: 10vh">
+<body class="bg-light"><nav class="navbar navbar-dark bg-dark mb-3" id="login-navbar"><div class="container">
+<a class="navbar-brand" href="/">Finance tracker</a></div></nav>
+<main class="container" style="max-width: 420px; margin-top: 8vh">
 <h1 class="h4 mb-3">Finance tracker: log in</h1>
 {% if error %}<div class="alert alert-danger" id="login-error">{{ error }}</div>{% endif %}
 <form method="post" action="/login">
   <input type="hidden" name="csrf" value="{{ csrf }}"><input type="hidden" name="next" value="{{ next }}">
   <div class="mb-3"><label class="form-label" for="username">User</label>
-    <input class="form-control" id="username" name="username" autocomplete="username" required></div>
+    <input class="form-control" id="username" name="username" autocomplete="username" value="{{ username }}"
+      {% if not username %}autofocus{% endif %} required></div>
   <div class="mb-3"><label class="form-label" for="password">Password</label>
-    <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
+    <input class="form-control" id="password" name="password" type="password" autocomplete="current-password"
+      {% if username %}autofocus{% endif %} required></div>
   <button class="btn btn-primary" id="login-submit" type="submit">Log in</button>
 </form></main></body></html>"""
 
@@ -60,11 +65,14 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="login-csrf")
 
 
-def _form(error: str | None = None, status: int = 200, next_path: str = DEFAULT_NEXT, headers: dict | None = None):
+def _form(error: str | None = None, status: int = 200, next_path: str = DEFAULT_NEXT, headers: dict | None = None,
+          username: str = ""):
     """The login page with a CSRF token in the form and, signed, in its cookie: the one the browser has already,
-    if still valid (two tabs, or a redirected favicon request, must not invalidate each other's forms)."""
+    if still valid (two tabs, or a redirected favicon request, must not invalidate each other's forms). After a
+    failed attempt the user name stays in its field (Jinja escapes it), the password does not."""
     nonce = _cookie_nonce() or secrets.token_urlsafe(24)
-    response = make_response(render_template_string(PAGE, csrf=nonce, next=next_path, error=error), status)
+    response = make_response(render_template_string(PAGE, csrf=nonce, next=next_path, error=error,
+                                                    username=username), status)
     response.set_cookie(LOGIN_CSRF_COOKIE, _serializer().dumps(nonce), max_age=LOGIN_CSRF_MAX_AGE, path="/login",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
     response.headers.update(headers or {})
@@ -90,17 +98,17 @@ def _attempt(engine: Engine, store: SessionStore):
     username = users.normalize(request.form.get("username", ""))[:64]
     address = request.remote_addr or "unknown"
     if not _login_csrf_ok():
-        return _form("The form expired: try again.", 400, target)
+        return _form("The form expired: try again.", 400, target, username=username)
     wait = throttle.retry_after(engine, username, address)
     if wait:
         log.warning("Login refused for %r from %s: too many failed attempts", username, address)
         return _form(f"Too many failed logins for this user or from this address. Try again in "
-                     f"{math.ceil(wait / 60)} minute(s).", 429, target, {"Retry-After": str(wait)})
+                     f"{math.ceil(wait / 60)} minute(s).", 429, target, {"Retry-After": str(wait)}, username)
     user = users.authenticate(engine, username, request.form.get("password", ""))
     if user is None:
         throttle.record_failure(engine, username, address)
         log.warning("Failed login for %r from %s", username, address)
-        return _form("Wrong user or password: try again.", 401, target)
+        return _form("Wrong user or password: try again.", 401, target, username=username)
     throttle.forget(engine, username=username)
     sessions.begin(session, store, user)
     log.info("%s (%s) logged in from %s", user.username, user.role, address)

@@ -19,6 +19,11 @@ GRID = "..invoices-table.getRowsResponse...invoices-count.children.."
 LAYOUT_LIMIT = 200_000   # bytes; the 5,000 records alone weigh about 3 MB
 
 
+def NO_DATES(page: str) -> list[tuple[str, str, None]]:
+    """The date-range fields of a page, left empty."""
+    return [(f"{page}-from", "value", None), (f"{page}-to", "value", None)]
+
+
 def _invoice(i: int) -> list[str]:
     """Row i: its own client name (so a page holding records would show it), every fourth paid, amount i."""
     return sheet_row(f"INV-{i:05d}", to_client=f"Client {i:05d}", status="paid" if i % 4 == 0 else "pending",
@@ -76,7 +81,7 @@ def test_an_overview_filter_click_sends_the_filter_values_and_gets_figures(staff
     staff_client.get("/")
     assert tracker_app.callback_map[OVERVIEW]["state"] == []   # nothing comes back from the browser but the filters
     figures = _post(staff_client, OVERVIEW, [("overview-status", "value", ["paid"]),
-                                             ("overview-party", "value", None)])
+                                             ("overview-party", "value", None), *NO_DATES("overview")])
     cards = json.dumps(figures["overview-cards"]["children"])
     assert '"1,250"' in cards                                   # the paid rows: every fourth of 5,000
     assert f'"${sum(range(4, ROWS + 1, 4)):,}.00"' in cards      # their total
@@ -105,7 +110,7 @@ GRID_CASES = {
 @pytest.mark.parametrize("request_, search, size, count, first", GRID_CASES.values(), ids=GRID_CASES.keys())
 def test_the_grid_gets_exactly_the_block_it_asks_for(staff_client, big_sheet, request_, search, size, count, first):
     answer = _post(staff_client, GRID, [("invoices-table", "getRowsRequest", request_)],
-                   [("invoices-search", "value", search)])
+                   [("invoices-search", "value", search), *NO_DATES("invoices")])
     block = answer["invoices-table"]["getRowsResponse"]
     assert (len(block["rowData"]), block["rowCount"]) == (size, count)
     assert (block["rowData"][0]["invoice"] if block["rowData"] else None) == first
@@ -117,7 +122,9 @@ def test_a_grid_block_is_small(staff_client, big_sheet):
         "output": GRID, "outputs": [{"id": "invoices-table", "property": "getRowsResponse"},
                                     {"id": "invoices-count", "property": "children"}],
         "inputs": [{"id": "invoices-table", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 5_000}}],
-        "state": [{"id": "invoices-search", "property": "value", "value": None}],
+        "state": [{"id": "invoices-search", "property": "value", "value": None},
+                  {"id": "invoices-from", "property": "value", "value": None},
+                  {"id": "invoices-to", "property": "value", "value": None}],
         "changedPropIds": ["invoices-table.getRowsRequest"]})
     rows = response.get_json()["response"]["invoices-table"]["getRowsResponse"]["rowData"]
     assert len(rows) == 1_000   # a request for the whole sheet gets one block of at most 1,000 rows

@@ -14,7 +14,9 @@ def _callback() -> dict:
     return {"output": ".." + "...".join(f"{i}.{p}" for i, p in OUTPUTS) + "..",
             "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
             "inputs": [{"id": "overview-status", "property": "value", "value": None},
-                       {"id": "overview-party", "property": "value", "value": None}],
+                       {"id": "overview-party", "property": "value", "value": None},
+                   {"id": "overview-from", "property": "value", "value": None},
+                   {"id": "overview-to", "property": "value", "value": None}],
             "changedPropIds": ["overview-status.value"]}
 
 

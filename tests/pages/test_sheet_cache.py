@@ -135,7 +135,9 @@ def _overview_count(client) -> str:
         "outputs": [{"id": i, "property": p} for i, p in [("overview-sankey", "figure"), ("overview-by-status", "figure"),
                                                           ("overview-by-month", "figure"), ("overview-cards", "children")]],
         "inputs": [{"id": "overview-status", "property": "value", "value": None},
-                   {"id": "overview-party", "property": "value", "value": None}],
+                   {"id": "overview-party", "property": "value", "value": None},
+                   {"id": "overview-from", "property": "value", "value": None},
+                   {"id": "overview-to", "property": "value", "value": None}],
         "changedPropIds": ["overview-status.value"]})
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     return _find(answer.get_json()["response"]["overview-cards"]["children"], "overview-count")["children"]
