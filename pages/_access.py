@@ -1,7 +1,7 @@
 """Who may reach what: the role of every Flask route, Dash page and Dash callback of the app, declared by hand.
 
 Roles (tracker/auth.py): `public` (anyone), `staff` (the dashboards, the admin page's read-only card, Sync now,
-Preview), `admin` (also connecting and disconnecting QuickBooks). app.py hands these tables to
+Preview, Retry of a failed row), `admin` (also connecting and disconnecting QuickBooks). app.py hands these tables to
 `tracker.auth.AccessPolicy`: its before_request guard refuses what a user's role does not reach, anything not
 declared here needs the admin (deny by default), and every staff/admin view and callback also checks its role
 itself (`@requires(...)`). tests/pages/test_access.py fails until every route of `app.server.url_map`, every Dash
@@ -67,8 +67,13 @@ CALLBACKS: dict[str, str] = {
     _outputs("admin-connection.children", "admin-counts.children", "admin-failed.children", "admin-recent.children",
              "admin-runs-chart.figure", "admin-progress.value", "admin-progress.label", "admin-progress.animated",
              "admin-last-runs.children", "admin-db-busy.children"): STAFF,     # refresh (read-only)
+    _outputs("admin-offer-connect.style", "admin-offer-disconnect.style", "admin-progress.color",
+             "admin-outcome.children", "admin-run-marker.data"): STAFF,       # refresh_controls (read-only)
+    _outputs("admin-not-syncing.children", "admin-receivables.children"): STAFF,   # refresh_rows (read-only)
+    _outputs("admin-recent-list.children", "admin-recent-page.data"): STAFF,  # recent_page (read-only)
+    "admin-retry-message.children": STAFF,                                    # retry: a failed row, as `reset` does
     "admin-sync-message.children": STAFF,                                     # sync_now
-    "admin-preview.children": STAFF,                                          # preview (a dry run)
+    "admin-preview.children": STAFF,                                          # preview (a dry run, kept)
     "admin-flash-area.children": ADMIN,                                       # disconnect_clicked
     # Dash pages' router (renders whichever page the URL names) and its client-side title updater.
     _outputs("_pages_content.children", "_pages_store.data"): STAFF,

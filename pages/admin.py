@@ -1,10 +1,13 @@
-"""QuickBooks admin: connection, counts per direction, Sync now with progress, failed rows, preview, history.
+"""QuickBooks admin: connection, counts per direction, Sync now with progress, the rows staff can act on
+(failed with Retry, not syncing and why), receivables, the invoices created, the preview, history.
 
-Everything shown comes from the database through quickbooks/status.py, polled every two seconds, so
-every worker process and browser tab agrees. Staff see the page, Sync now and the preview; only an admin sees
-and may use Connect and Disconnect. Every callback has its role in pages/_access.py (checked by the guard in
-tracker/auth.py) and checks it again itself (`@requires`); the layout asks for the login too. Who pressed Sync
-now or Disconnect is recorded (sync_runs.started_by, the log). Pages call the engine, never the wire.
+Everything shown comes from the database through quickbooks/status.py (and status_rows.py for the sheet's rows),
+polled every two seconds, so every worker process and browser tab agrees. Staff see the page, Sync now, Retry and
+the preview; only an admin sees and may use Connect and Disconnect. Every callback has its role in
+pages/_access.py (checked by the guard in tracker/auth.py) and checks it again itself (`@requires`); the layout
+asks for the login too. Who pressed Sync now, Retry or Disconnect is recorded (sync_runs.started_by, the log).
+Pages call the engine, never the wire. The card is drawn by pages/_admin_card.py, the row views by
+pages/_admin_rows.py.
 """
 
 from __future__ import annotations
@@ -13,43 +16,38 @@ import logging
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+import acd
+from pages import _admin_card as card
+from pages import _admin_rows as rows_view
+from pages._data import load_page_data
 from quickbooks import status as view
+from quickbooks import status_rows
+from quickbooks.config import load_directions
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.statuses import RunStatus
-from quickbooks.rules.values import shown_utc
 from quickbooks.web import pop_flash
 from tracker.auth import ADMIN, STAFF, current_user, has_role, requires
 from tracker.errors import TrackerError
-from tracker.scheduler import describe_holder, leader_of, next_on_grid
+from tracker.scheduler import leader_of
 
 dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
 
 log = logging.getLogger(__name__)
 POLL_MS = 2000
-BADGE = {"LOCAL EMULATOR": "warning", "SANDBOX": "info", "PRODUCTION": "success"}
+BUSY = "The database is busy (a sync is writing); this page refreshes by itself."
 
 
 def _sync():
     return current_app.extensions["sync"]
 
 
-def _connection_buttons() -> list:
-    """Connect and Disconnect, for an admin only; staff are told who can."""
-    if not has_role(ADMIN):
-        return [html.P("Connecting or disconnecting QuickBooks needs an admin.", className="small text-muted mb-0",
-                       id="admin-connect-admin-only")]
-    return [dbc.Button("Connect QuickBooks", href="/qbo/connect", external_link=True, color="primary",
-                       id="admin-connect", className="me-2"),
-            dcc.ConfirmDialogProvider(
-                dbc.Button("Disconnect", color="danger", outline=True, id="admin-disconnect-btn"),
-                id="admin-disconnect",
-                message="Disconnect QuickBooks? The grant is revoked at Intuit and the stored tokens deleted; "
-                        "syncing stops until someone connects again.")]
+def _section(title: str, body_id: str, body=None, note: str = "") -> list:
+    return [html.H5(title, className="mt-4"), html.P(note, className="small text-muted mb-1") if note else None,
+            html.Div(body, id=body_id, className="mb-1")]
 
 
 def layout(**_query):
@@ -61,124 +59,66 @@ def layout(**_query):
         html.Div(dbc.Alert(flash["message"], color=flash["kind"], id="admin-flash", dismissable=True) if flash else None,
                  id="admin-flash-area"),
         dcc.Interval(id="admin-poll", interval=POLL_MS),
+        dcc.Store(id="admin-run-marker"), dcc.Store(id="admin-recent-page", data=0),
         html.Div(id="admin-db-busy"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader("QuickBooks connection"), dbc.CardBody([
-                html.Div(id="admin-connection"), *_connection_buttons(),
-            ])]), md=6),
+                html.Div(id="admin-connection"), *card.connection_buttons(),
+            ])]), md=6, className="mb-3"),
             dbc.Col(dbc.Card([dbc.CardHeader("Sync"), dbc.CardBody([
                 dbc.Button("Sync now", id="admin-sync-now", color="primary", className="me-2"),
                 dbc.Button("Preview next run", id="admin-preview-btn", color="secondary", outline=True),
                 html.Div(id="admin-sync-message", className="mt-2"),
                 dbc.Progress(id="admin-progress", value=0, className="mt-2", style={"height": "1.4rem"}),
-                html.Div(id="admin-last-runs", className="small text-muted mt-2"),
-            ])]), md=6),
-        ], className="mb-3"),
-        dbc.Row(id="admin-counts", className="mb-3"),
-        html.H5("Failed rows"),
-        html.Div(id="admin-failed", className="mb-4"),
-        html.H5("Latest invoices created"),
-        html.Div(id="admin-recent", className="mb-4"),
-        html.H5("Preview: what the next run would send"),
-        dcc.Loading(html.Div(id="admin-preview", children=html.P("Press \"Preview next run\".",
-                                                                 className="text-muted"))),
+                html.Div(id="admin-outcome", className="small mt-1"),
+                html.Div(id="admin-last-runs", className="small text-muted mt-1"),
+            ])]), md=6, className="mb-3"),
+        ]),
+        dbc.Row(id="admin-counts"),
+        *_section("Failed rows", "admin-failed"),
+        html.Div(id="admin-retry-message"),
+        *_section("Rows not syncing, and why", "admin-not-syncing", note="Draft, already paid, not ready, waiting "
+                  "for writeback, changed after sync, voided, or Bills off."),
+        *_section("Receivables", "admin-receivables"),
+        *_section("Latest invoices created", "admin-recent"),
+        html.Div(id="admin-recent-list"),
+        html.Div([dbc.Button("Newer", id="admin-recent-newer", size="sm", outline=True, className="me-2"),
+                  dbc.Button("Older", id="admin-recent-older", size="sm", outline=True)], className="mb-3"),
+        *_section("Preview: what the next run would do with each row", "admin-preview",
+                  dcc.Loading(html.P("Press \"Preview next run\"; it is refreshed after each run.",
+                                     className="text-muted"))),
         html.H5("Recent runs", className="mt-4"),
-        dcc.Graph(id="admin-runs-chart", config={"displaylogo": False}),
+        dcc.Graph(id="admin-runs-chart", config={"displaylogo": False, "displayModeBar": False}),
     ])
 
 
-def _connection_card(conn: view.ConnectionView):
-    badge = dbc.Badge(conn.environment, color=BADGE.get(conn.environment, "secondary"), id="admin-env-badge",
-                      className="mb-2")
-    if not conn.connected:
-        return [badge, html.P("Not connected.", id="admin-connection-state")]
-    lines = [badge, html.P([html.Strong(conn.company or "Connected company"), f" (realm {conn.realm_id})"],
-                           id="admin-connection-state"),
-             html.P(f"Access token until {conn.access_expires}; refresh token until {conn.refresh_expires}.",
-                    className="small text-muted"),
-             html.P(conn.numbers, className="small text-danger" if conn.numbers_off else "small text-muted",
-                    id="admin-custom-numbers")]
-    if conn.problem:
-        lines.append(dbc.Alert(f"Reconnect needed: {conn.problem}", color="danger", id="admin-reconnect"))
-    elif conn.reconnect_soon:
-        lines.append(dbc.Alert("The refresh token ends within a week: reconnect soon.", color="warning"))
-    return lines
+def _scheduler_facts(sync) -> tuple[dict[str, float], dict[str, float | None]]:
+    """Each scheduled job's interval (the settings), and the next run time of the jobs this process's APScheduler
+    holds (none when the scheduler runs in another process: the grid says it then)."""
+    every = {job.id: job.seconds for job in sync.scheduled_jobs()}
+    scheduler = current_app.extensions.get("tracker_scheduler")
+    held = {}
+    for job in (scheduler.get_jobs() if scheduler is not None else ()):
+        if job.id in every and job.next_run_time is not None:
+            held[job.id] = job.next_run_time.timestamp()
+    return every, held
 
 
-def _next_run(direction: Direction, leader: str | None) -> str:
-    """When the direction's job runs next, and in which process: from the settings (jobs fire on a grid anchored
-    at the epoch) and the leader lease in the database, so every worker shows the same (tracker/scheduler.py)."""
-    every = {job.id: job.seconds for job in _sync().scheduled_jobs()}
-    seconds = every.get(direction.facts.job_id)
-    if seconds is None:
-        return "not scheduled"
-    if leader is None:
-        return "none: no scheduler is running (SCHEDULER_ENABLED is false, or no process is up)"
-    return f"{shown_utc(next_on_grid(seconds))}, by {describe_holder(leader)}"
-
-
-def _counts(summary: dict[Direction, view.DirectionStatus], leader: str | None = None) -> list:
-    cols = []
-    for direction, status in summary.items():
-        next_run = _next_run(direction, leader)
-        items = [html.Li(f"{name}: {status.count(name)}",
-                         id=f"admin-count-{direction.value}-{name.replace(' ', '-')}") for name in view.COUNT_NAMES]
-        cols.append(dbc.Col(dbc.Card([dbc.CardHeader(direction.label), dbc.CardBody([
-            html.Ul(items, className="mb-2"),
-            *_life_counts(direction, status),
-            html.Div(f"Last run: {status.last_run}", className="small"),
-            html.Div(f"Last successful sync: {status.last_success}", className="small"),
-            html.Div(f"Next scheduled run: {next_run}", className="small", id=f"admin-next-{direction.value}"),
-        ])]), md=6))
-    return cols
-
-
-def _life_counts(direction: Direction, status: view.DirectionStatus) -> list:
-    """After creation: paid, partly paid, open, overdue (red when any), changed, voided and deleted."""
-    items = [html.Li(f"{name}: {status.count(name)}", id=f"admin-count-{direction.value}-{name.replace(' ', '-')}",
-                     className="text-danger" if name == "overdue" and status.overdue else None)
-             for name in view.LIFE_COUNT_NAMES]
-    return [html.Div("After creation, as QuickBooks was last read:", className="small text-muted"),
-            html.Ul(items, className="small mb-2", id=f"admin-life-{direction.value}")]
-
-
-def _failed_table(rows: list[dict]):
-    if not rows:
-        return html.P("No failed rows.", className="text-muted", id="admin-no-failures")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("sheet row", "invoice", "direction", "client", "amount", "message",
-                                                    "as of")]))
-    body = html.Tbody([html.Tr([html.Td(r["rows"]), html.Td(r["invoice"]), html.Td(r["direction"]),
-                                html.Td(r["client"]), html.Td(r["amount"]), html.Td(r["error"], className="text-danger"),
-                                html.Td(r["when"])]) for r in rows])
-    return dbc.Table([head, body], bordered=True, hover=True, size="sm", responsive=True, id="admin-failed-table")
-
-
-def _recent_table(rows: list[dict]):
-    if not rows:
-        return html.P("None yet.", className="text-muted")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("invoice", "client", "amount", "created", "QuickBooks", "PDF")]))
-    body = html.Tbody([html.Tr([html.Td(r["invoice"]), html.Td(r["client"]), html.Td(r["amount"]), html.Td(r["when"]),
-                                html.Td(html.A("open", href=r["link"], target="_blank")),
-                                html.Td(html.A("PDF", href=f"/qbo/invoice/{r['qb_id']}/pdf", target="_blank"))])
-                       for r in rows])
-    return dbc.Table([head, body], bordered=True, hover=True, size="sm", responsive=True, id="admin-recent-table")
-
-
-def _chart(points: list[dict]) -> go.Figure:
-    figure = go.Figure([go.Bar(name="synced", x=[p["run"] for p in points], y=[p["synced"] for p in points]),
-                        go.Bar(name="failed", x=[p["run"] for p in points], y=[p["failed"] for p in points])])
-    figure.update_layout(barmode="group", height=280, margin={"t": 20, "l": 40, "r": 10, "b": 30},
-                         xaxis_type="category", yaxis_title="rows")
-    return figure
-
-
-def _progress(run) -> tuple[int, str, bool]:
-    if run is None:
-        return 0, "no run yet", False
-    if run.status is RunStatus.RUNNING:
-        total = max(run.rows_total, 1)
-        return round(100 * run.rows_done / total), f"{run.rows_done} of {run.rows_total} rows", True
-    return 100, f"last run {run.status}", False
+def _row_link(settings):
+    """Sheet row -> its address in Google Sheets (the worksheet's gid read once per process); "" for a workbook."""
+    if settings.sheet_backend != "google":
+        return lambda _row: ""
+    gids = current_app.extensions.setdefault("admin_sheet_gids", {})
+    key = (settings.google_sheet_id, settings.inv_worksheet)
+    if key not in gids:
+        try:
+            sheets = acd.open_sheet(settings).metadata()["sheets"]
+            gids[key] = next((s["properties"]["sheetId"] for s in sheets
+                              if s["properties"]["title"] == settings.inv_worksheet), None)
+        except (TrackerError, KeyError, AttributeError) as exc:
+            log.warning("No link to the sheet's rows: %s", exc)
+            return lambda _row: ""
+    return lambda row: view.sheet_row_link(settings.google_sheet_id, gids[key], row)
 
 
 @callback(Output("admin-connection", "children"), Output("admin-counts", "children"),
@@ -194,29 +134,111 @@ def refresh(_n):
         conn = view.connection_view(sync.qb)
         summary = view.direction_summary(sync, runs)
         failed = view.failed_rows(runs)
-        recent = view.recent_invoices(sync)
+        _first, total = view.created_invoices(sync, 0, 1)
         leader = leader_of(sync.engine)
     except SQLAlchemyError:
-        busy = dbc.Alert("The database is busy (a sync is writing); this page refreshes by itself.", color="info")
-        return (no_update,) * 9 + (busy,)
+        return (no_update,) * 9 + (dbc.Alert(BUSY, color="info"),)
     run = view.progress_of(runs)
-    value, label, animated = _progress(run)
-    running = sync.running()
-    status = _running_text(run) if running and run and run.status is RunStatus.RUNNING else ""
-    return (_connection_card(conn), _counts(summary, leader), _failed_table(failed), _recent_table(recent),
-            _chart(view.history(runs)),
-            value, label, animated, status, None)
+    value, label, animated, _colour, _sentence = card.progress(run)
+    running = sync.running() and run and run.status is RunStatus.RUNNING
+    every, held = _scheduler_facts(sync)
+    return (card.connection_card(conn), card.counts(summary, sync.directions(), every, leader, held),
+            rows_view.failed_table(failed, _row_link(sync.settings)), rows_view.recent_count(total),
+            card.chart(view.history(runs)), value, label, animated, _running_text(run) if running else "", None)
 
 
 def _running_text(run) -> str:
     return f"A sync is running ({run.trigger}{f', started by {run.started_by}' if run.started_by else ''})."
 
 
+@callback(Output("admin-offer-connect", "style"), Output("admin-offer-disconnect", "style"),
+          Output("admin-progress", "color"), Output("admin-outcome", "children"), Output("admin-run-marker", "data"),
+          Input("admin-poll", "n_intervals"), State("admin-run-marker", "data"))
+@requires(STAFF)
+def refresh_controls(_n, marker):
+    """The button that applies, the run's colour and outcome, and a marker that changes when a run finishes (the
+    row views and the preview follow it)."""
+    sync = _sync()
+    try:
+        conn, runs = view.connection_view(sync.qb), sync.runs.recent(10)
+    except SQLAlchemyError:
+        return (no_update,) * 5
+    connect, disconnect = card.button_styles(conn)
+    run = view.progress_of(runs)
+    _value, _label, _animated, colour, sentence = card.progress(run)
+    finished = next((r.id for r in runs if r.status.finished and r.trigger != view.PREVIEW), None)
+    new = {"run": finished, "after_load": marker is not None}
+    changed = marker is None or marker.get("run") != finished
+    return connect, disconnect, colour, html.Span(sentence, id="admin-outcome-text"), new if changed else no_update
+
+
+@callback(Output("admin-not-syncing", "children"), Output("admin-receivables", "children"),
+          Input("admin-run-marker", "data"), Input("admin-retry-message", "children"), prevent_initial_call=True)
+@requires(STAFF)
+def refresh_rows(_marker, _retried):
+    """The sheet's rows that are not syncing, and the receivables: after each run (and a retry), not every poll."""
+    sync = _sync()
+    data = load_page_data()
+    qs = sync.qb.settings
+    try:
+        if data.error:
+            rows = dbc.Alert(data.error, color="warning")
+        else:
+            created = status_rows.created_keys(sync, data.records)
+            rows = rows_view.not_syncing_view(status_rows.not_syncing(
+                data.records, load_directions(qs.directions_file), qs.ready_statuses, qs.bills_enabled, created,
+                qs.customer_field))
+        owed = rows_view.receivables_view(view.receivables(sync))
+    except SQLAlchemyError:
+        return dbc.Alert(BUSY, color="info"), no_update
+    return rows, owed
+
+
+@callback(Output("admin-recent-list", "children"), Output("admin-recent-page", "data"),
+          Input("admin-recent-newer", "n_clicks"), Input("admin-recent-older", "n_clicks"),
+          Input("admin-run-marker", "data"), State("admin-recent-page", "data"), prevent_initial_call=True)
+@requires(STAFF)
+def recent_page(_newer, _older, _marker, page):
+    """Every invoice created, newest first, a page at a time: after each run, and on Newer / Older."""
+    sync, page = _sync(), page or 0
+    _first, total = view.created_invoices(sync, 0, 1)
+    last = max(0, (total - 1) // rows_view.PER_PAGE)
+    page = {"admin-recent-newer": max(0, page - 1), "admin-recent-older": page + 1}.get(ctx.triggered_id, page)
+    page = min(page, last)
+    rows, total = view.created_invoices(sync, page, rows_view.PER_PAGE)
+    return rows_view.recent_table(rows, page, total), page
+
+
+@callback(Output("admin-retry-message", "children"),
+          Input({"type": "admin-retry", "index": ALL, "key": ALL, "direction": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+@requires(STAFF)
+def retry(clicks):
+    """What `reset` does for a failed row: forget its audit row and clear its cells, so the next run sends it."""
+    button = ctx.triggered_id
+    if not button or not any(clicks or ()) or not (ctx.triggered and ctx.triggered[0]["value"]):
+        return no_update
+    user = current_user().username
+    try:
+        outcome = _sync().reset_row(button["key"], Direction(button["direction"]))
+    except TrackerError as exc:
+        log.warning("Retry of %s by %s failed: %s", button["key"], user, exc)
+        return dbc.Alert(f"Not retried: {exc}", color="danger", id="admin-retry-result", dismissable=True)
+    log.info("Retry of %s (%s) by %s: %s", button["key"], button["direction"], user, outcome)
+    ok = outcome.startswith("Reset")
+    return dbc.Alert(outcome + (". It is sent by the next run (or press Sync now)." if ok else ""),
+                     color="success" if ok else "warning", id="admin-retry-result", dismissable=True)
+
+
 @callback(Output("admin-sync-message", "children"), Input("admin-sync-now", "n_clicks"), prevent_initial_call=True)
 @requires(STAFF)
 def sync_now(_clicks):
+    sync = _sync()
     try:
-        started = _sync().start_in_background("manual", started_by=current_user().username)
+        conn = view.connection_view(sync.qb)
+        if not conn.connected or conn.problem:
+            return card.not_connected(conn)
+        started = sync.start_in_background("manual", started_by=current_user().username)
     except TrackerError as exc:   # SyncCouldNotStart: the disk or database failed; a message, never a 500
         return dbc.Alert(str(exc), color="danger", id="admin-sync-failed")
     except (OSError, SQLAlchemyError) as exc:
@@ -228,29 +250,20 @@ def sync_now(_clicks):
                      id="admin-sync-busy", duration=8000)
 
 
-@callback(Output("admin-preview", "children"), Input("admin-preview-btn", "n_clicks"), prevent_initial_call=True)
+@callback(Output("admin-preview", "children"), Input("admin-preview-btn", "n_clicks"),
+          Input("admin-run-marker", "data"), prevent_initial_call=True)
 @requires(STAFF)
-def preview(_clicks):
-    report = _sync().run("manual", dry_run=True, started_by=current_user().username)
+def preview(_clicks, marker):
+    """A dry run on demand, and again after each run that finished while the page is open (so it never shows a
+    state older than the card)."""
+    if ctx.triggered_id == "admin-run-marker" and not (marker and marker.get("after_load")):
+        return no_update
+    report = _sync().preview(started_by=current_user().username)
     if report.status is RunStatus.BUSY:
-        return dbc.Alert("A sync is running; preview again when it has finished.", color="warning")
+        return dbc.Alert("A sync is running; the preview follows when it has finished.", color="warning")
     if report.error:
         return dbc.Alert(report.error, color="danger")
-    creates = [p for p in report.planned if p["action"] == "create"]
-    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("rows", "direction", "invoice", "customer / vendor",
-                                                                "amount")])),
-                       html.Tbody([html.Tr([html.Td(", ".join(map(str, p["rows"]))), html.Td(p["direction"]),
-                                            html.Td(p["key"]), html.Td(p["party"]), html.Td(p["amount"])])
-                                   for p in creates])], size="sm", bordered=True, id="admin-preview-table")
-    problems = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("rows", "direction", "invoice", "problem")])),
-                          html.Tbody([html.Tr([html.Td(", ".join(map(str, f.rows))), html.Td(f.direction.value),
-                                               html.Td(f.key or "(blank)"), html.Td(f.message, className="text-danger")])
-                                      for f in report.failures])], size="sm", bordered=True,
-                         id="admin-preview-problems")
-    summary = (f"{len(creates)} to create, {report.counts.total('failed')} with problems, "
-               f"{report.counts.total('skipped')} skipped; nothing was changed.")
-    return [html.P(summary, id="admin-preview-summary"), table if creates else None,
-            problems if report.failures else None]
+    return rows_view.preview_view(report)
 
 
 @callback(Output("admin-flash-area", "children"), Input("admin-disconnect", "submit_n_clicks"),
@@ -268,4 +281,3 @@ def disconnect_clicked(confirmed):
     log.info("QuickBooks disconnected by %s", user)
     return dbc.Alert("QuickBooks disconnected: the grant was revoked and the tokens deleted.", color="success",
                      id="admin-disconnect-result")
-

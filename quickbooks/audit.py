@@ -105,6 +105,62 @@ class AuditStore:
             row = connection.execute(query).one()
         return {name: int(row._mapping[name]) for name in kinds}
 
+    def _open_balance(self, table: Table):
+        """Created transactions QuickBooks last showed open with a balance above 0: (balance, where-clauses)."""
+        balance = cast(table.c.qb_balance, Numeric(18, 2))
+        return balance, [*self._where(table), table.c.state == AuditState.CREATED.value,
+                         table.c.qb_state == RemoteLife.OPEN.value, balance > 0]
+
+    def aging(self, direction: Direction, edges: Mapping[str, str]) -> dict[str, tuple[int, str]]:
+        """Open balances by how far past due, as (count, sum as decimal text) per bucket: `edges` maps each bucket
+        name to the earliest due date (YYYY-MM-DD) it holds, newest first, e.g. {"not due": today, "0-30": today-30,
+        ...}; a balance due before every edge goes in the last bucket, one without a due date in the first. One
+        aggregate query."""
+        table = self.table(direction)
+        balance, where = self._open_balance(table)
+        due, names, buckets = table.c.qb_due_date, list(edges), []
+        for i, name in enumerate(names):
+            newer = [due < edges[n] for n in names[:i]]
+            test = and_(*newer, due >= edges[name]) if i < len(names) - 1 else and_(*newer)
+            buckets.append((name, or_(due.is_(None), test) if i == 0 else test))
+        columns = []
+        for name, test in buckets:
+            columns += [func.coalesce(func.sum(case((test, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((test, balance), else_=0)), 0)]
+        with self.engine.connect() as connection:
+            row = connection.execute(select(*columns).where(*where)).one()
+        return {name: (int(row[2 * i]), str(row[2 * i + 1])) for i, (name, _) in enumerate(buckets)}
+
+    def open_by_party(self, direction: Direction, limit: int = 50) -> list[tuple[str, int, str]]:
+        """(customer or vendor, open transactions, open balance) per party, largest balance first."""
+        table = self.table(direction)
+        balance, where = self._open_balance(table)
+        total = func.sum(balance)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(table.c.party_name, func.count(), total).where(*where)
+                                      .group_by(table.c.party_name).order_by(total.desc()).limit(limit)).all()
+        return [(party or "", int(n), str(amount)) for party, n, amount in rows]
+
+    def overdue(self, direction: Direction, today: str, limit: int = 100) -> list[AuditRow]:
+        """Open balances due before `today` (YYYY-MM-DD), the oldest due first."""
+        table = self.table(direction)
+        _, where = self._open_balance(table)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(*[table.c[f] for f in _COLUMNS if f != "payload_json"]).where(
+                *where, table.c.qb_due_date < today).order_by(table.c.qb_due_date, table.c.row_key).limit(limit)).all()
+        return [AuditRow(**row._mapping, payload_json=None) for row in rows]
+
+    def created_page(self, direction: Direction, offset: int, limit: int) -> tuple[list[AuditRow], int]:
+        """One page of the transactions the sync created, newest first, and how many there are."""
+        table = self.table(direction)
+        where = [*self._where(table), table.c.state == AuditState.CREATED.value, table.c.qb_id.is_not(None)]
+        with self.engine.connect() as connection:
+            total = connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+            rows = connection.execute(select(*[table.c[f] for f in _COLUMNS if f != "payload_json"]).where(*where)
+                                      .order_by(table.c.updated_at.desc(), table.c.row_key.desc())
+                                      .offset(max(0, offset)).limit(limit)).all()
+        return [AuditRow(**row._mapping, payload_json=None) for row in rows], int(total)
+
     def latest(self, direction: Direction, state: AuditState, limit: int = 200) -> list[AuditRow]:
         """The rows of this direction most recently put in `state`, newest first."""
         table = self.table(direction)

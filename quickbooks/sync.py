@@ -131,6 +131,15 @@ class SyncService:
         return (f"Reset {key} ({direction.value}): {forgotten} audit row(s) forgotten, {cleared} "
                 "sheet cell(s) cleared; the next run pushes it again")
 
+    def preview(self, started_by: str | None = None) -> SyncReport:
+        """A dry run (nothing sent or written) whose counts and failures are kept in sync_runs with the trigger
+        "preview", so that the admin page and `status` know what the next run would send before any run."""
+        report = self.run("manual", dry_run=True, started_by=started_by)
+        if report.status is RunStatus.OK:
+            report.run_id = self.runs.start("preview", self.directions(), started_by)
+            self.runs.finish(report.run_id, RunStatus.OK, report.counts, None, report.failures)
+        return report
+
     def run(self, trigger: str = "cli", directions: list[Direction] | None = None, *, limit: int | None = None,
             dry_run: bool = False, backfill: bool = False, progress: Callable[[int, int], None] | None = None,
             should_stop: Callable[[], bool] = lambda: False, lease_holder: str | None = None,

@@ -12,24 +12,28 @@ from quickbooks.rules.directions import Direction
 
 
 def test_counts_show_the_next_scheduled_run_and_the_leader(tracker_app):
+    from pages import _admin_card as card
     from quickbooks import status as admin_view
     from tracker.leases import release, try_acquire
-    from tracker.scheduler import LEADER_LEASE
+    from tracker.scheduler import LEADER_LEASE, leader_of
 
-    admin = next(m for name, m in sys.modules.items() if name.endswith("admin") and hasattr(m, "_counts"))
-    engine = tracker_app.server.extensions["sync"].engine
+    sync = tracker_app.server.extensions["sync"]
+    every = {job.id: job.seconds for job in sync.scheduled_jobs()}
     summary = {d: admin_view.DirectionStatus(d) for d in Direction}
     with tracker_app.server.test_request_context("/admin"):
-        nobody = json.dumps(admin._counts(summary, None), cls=plotly.utils.PlotlyJSONEncoder)
+        nobody = json.dumps(card.counts(summary, sync.directions(), every, None, {}),
+                            cls=plotly.utils.PlotlyJSONEncoder)
         holder = "web-7:4242:1:scheduler:abcd"
-        assert try_acquire(engine, LEADER_LEASE, holder, ttl=60)
+        assert try_acquire(sync.engine, LEADER_LEASE, holder, ttl=60)
         try:
-            leader = json.dumps(admin._counts(summary, admin.leader_of(engine)), cls=plotly.utils.PlotlyJSONEncoder)
+            leader = json.dumps(card.counts(summary, sync.directions(), every, leader_of(sync.engine), {}),
+                                cls=plotly.utils.PlotlyJSONEncoder)
         finally:
-            release(engine, LEADER_LEASE, holder)
+            release(sync.engine, LEADER_LEASE, holder)
     assert "Next scheduled run: none: no scheduler is running" in nobody
     assert "Next scheduled run: 20" in leader and ", by web-7 pid 4242" in leader, leader   # the invoice job
     assert "Next scheduled run: not scheduled" in leader   # bills are off
+    assert "Invoices: next run in " in leader and "Bills are off: no row asks for one" in leader
 
 
 def test_skipped_bills_are_counted_even_when_bills_never_run(tracker_app):
