@@ -222,6 +222,21 @@ login_failures = Table(
 )
 
 
+# What has been announced by mail or chat (tracker/notify.py), one row per event (kind, key): a failed row with its
+# message, "reconnect", a token's expiry, a run that could not finish. `channels_left` lists the channels (mail,
+# webhook) that have not taken it yet; `sent_at` is set once none is left. A send that failed is retried next cycle.
+notifications_sent = Table(
+    "notifications_sent", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("created_at", Float, nullable=False),
+    Column("channels_left", String(40), nullable=False, server_default=""),
+    Column("sent_at", Float, nullable=True),
+    UniqueConstraint("kind", "key"),
+)
+
 def sqlite_file(url: str | URL) -> Path | None:
     """The database file of an SQLite URL; None for an in-memory database or another engine."""
     parsed = make_url(url)

@@ -24,6 +24,7 @@ DEFAULT_ENV_FILE = ".env"
 GOOGLE_SHEETS_DEFAULT_URL = "https://sheets.googleapis.com"
 SHEET_BACKENDS = ("local", "google")
 LOG_FORMATS = ("json", "text")
+SMTP_SECURITY = ("starttls", "ssl", "none")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -58,6 +59,16 @@ class Settings:
     cookie_secure: bool = False
     session_idle_minutes: int = 480
     dashboard_cache_seconds: float = 30.0
+    # Notifications (tracker/notify.py): off while neither NOTIFY_SMTP_HOST nor NOTIFY_WEBHOOK_URL is set
+    notify_smtp_host: str = ""
+    notify_smtp_port: int = 0             # 0: by the security (587 starttls, 465 ssl, 25 none)
+    notify_smtp_user: str = ""
+    notify_smtp_password: str = field(default="", repr=False)
+    notify_smtp_security: str = "starttls"
+    notify_from: str = ""
+    notify_to: tuple[str, ...] = ()
+    notify_webhook_url: str = field(default="", repr=False)   # its address is its secret
+    notify_timeout_seconds: float = 20.0
 
     @property
     def sheet_label(self) -> str:
@@ -174,6 +185,24 @@ def text(raw: str) -> str:
     return raw.strip()
 
 
+def parse_addresses(raw: str) -> tuple[str, ...]:
+    """Comma-separated e-mail addresses."""
+    values = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if not values or any(" " in v or "@" not in v.strip("@") for v in values):
+        raise ValueError("expected comma-separated e-mail addresses, e.g. finance@example.com,ops@example.com")
+    return values
+
+
+def parse_address(raw: str) -> str:
+    """One e-mail address, optionally with a name: `tracker@example.com` or `Finance tracker <tracker@example.com>`."""
+    from email.utils import parseaddr
+
+    address = parseaddr(raw.strip())[1]
+    if " " in address or "@" not in address.strip("@") or "," in raw:
+        raise ValueError("expected one e-mail address, e.g. tracker@example.com or Finance tracker <tracker@example.com>")
+    return raw.strip()
+
+
 def parse_password_hash(raw: str) -> str:
     value = raw.strip()
     if not value.startswith(("scrypt:", "pbkdf2:")):
@@ -210,6 +239,15 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "SESSION_COOKIE_SECURE": ("cookie_secure", parse_bool),
     "SESSION_IDLE_MINUTES": ("session_idle_minutes", parse_positive_int),
     "DASHBOARD_CACHE_SECONDS": ("dashboard_cache_seconds", parse_seconds),
+    "NOTIFY_SMTP_HOST": ("notify_smtp_host", text),
+    "NOTIFY_SMTP_PORT": ("notify_smtp_port", parse_port),
+    "NOTIFY_SMTP_USER": ("notify_smtp_user", text),
+    "NOTIFY_SMTP_PASSWORD": ("notify_smtp_password", text),   # secrets are checked in _notify_problems, never echoed
+    "NOTIFY_SMTP_SECURITY": ("notify_smtp_security", parse_choice(SMTP_SECURITY)),
+    "NOTIFY_FROM": ("notify_from", parse_address),
+    "NOTIFY_TO": ("notify_to", parse_addresses),
+    "NOTIFY_WEBHOOK_URL": ("notify_webhook_url", text),
+    "NOTIFY_TIMEOUT_SECONDS": ("notify_timeout_seconds", parse_positive_float),
 }
 
 SETTING_NAMES = tuple(_FIELDS)
@@ -249,6 +287,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         values["sheet_backend"] = "google"
     if values.get("sheet_backend") == "google":
         problems.extend(_google_problems(values))
+    problems.extend(_notify_problems(values))
     if problems:
         raise ConfigError(problems)
     if not values.get("secret_key"):
@@ -270,6 +309,32 @@ def _google_problems(values: dict[str, object]) -> list[str]:
     elif not Path(credentials).is_file():
         problems.append(f"GOOGLE_APPLICATION_CREDENTIALS={str(credentials)!r}: no such file; download the "
                         "service account's JSON key and give its path")
+    return problems
+
+
+def _notify_problems(values: dict[str, object]) -> list[str]:
+    """Mail needs a server, a sender and recipients together; a password is never sent in clear text to another
+    host; the webhook is https (plain http only on loopback). Secret values are never repeated in a message."""
+    problems = []
+    host, to, sender = values.get("notify_smtp_host"), values.get("notify_to"), values.get("notify_from")
+    if host and not to:
+        problems.append("NOTIFY_TO is required when NOTIFY_SMTP_HOST is set: the comma-separated addresses to write to")
+    if host and not sender:
+        problems.append("NOTIFY_FROM is required when NOTIFY_SMTP_HOST is set: the address the messages come from")
+    if (to or sender) and not host:
+        problems.append("NOTIFY_SMTP_HOST is required when NOTIFY_TO or NOTIFY_FROM is set: the mail server's name")
+    if bool(values.get("notify_smtp_user")) != bool(values.get("notify_smtp_password")):
+        problems.append("NOTIFY_SMTP_USER and NOTIFY_SMTP_PASSWORD go together: set both, or neither for a server "
+                        "that takes mail without logging in")
+    if (values.get("notify_smtp_security") == "none" and values.get("notify_smtp_password") and host
+            and not is_loopback(str(host))):
+        problems.append("NOTIFY_SMTP_SECURITY=none would send NOTIFY_SMTP_PASSWORD in clear text: use starttls or ssl")
+    url = str(values.get("notify_webhook_url") or "")
+    scheme, _, rest = url.partition("://")
+    hostname = rest.split("/", 1)[0].rsplit("@", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if url and not (scheme == "https" and hostname) and not (scheme == "http" and is_loopback(hostname)):
+        problems.append("NOTIFY_WEBHOOK_URL: expected an https:// address (plain http only on this machine's "
+                        "loopback); the value is not shown here, it is a secret")
     return problems
 
 
