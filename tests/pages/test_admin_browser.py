@@ -158,5 +158,5 @@ def test_preview_lists_what_would_be_sent_and_changes_nothing(dash_duo, admin_ap
     dash_duo.wait_for_contains_text("#admin-preview-summary",
                                     "2 to create, 1 with problems, 0 skipped; nothing was changed", timeout=30)
     assert "ADM-2" in dash_duo.find_element("#admin-preview-table").text
-    assert "Customer 'Nobody Inc' is not in QuickBooks" in dash_duo.find_element("#admin-preview-problems").text
+    assert "Customer 'Nobody Inc' is not in QuickBooks" in dash_duo.find_element("#admin-preview-table").text
     assert sync.settings.local_sheet_path.read_bytes() == before
