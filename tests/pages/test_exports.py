@@ -97,7 +97,7 @@ def test_the_excel_export_opens_in_openpyxl_with_the_same_rows(staff_client, she
     assert [row[1] for row in rows] == [r["invoice"] for r in expected] and len(rows) == 9
     assert len(header) == len(HEADER) + 1
     amounts = [row[header.index("Amount")] for row in rows]
-    assert all(isinstance(a, float) for a in amounts) and amounts == sorted(amounts, reverse=True)
+    assert all(isinstance(a, (int, float)) for a in amounts) and amounts == sorted(amounts, reverse=True)
 
 
 def test_an_anonymous_export_is_refused(tracker_app, sheet):
