@@ -26,6 +26,7 @@ from spreadsheet.schema import QB_BILL_HEADERS, QB_INVOICE_HEADERS
 from tracker import db
 from tracker.errors import ConfigError, TrackerError
 from tracker.logging_setup import configure_logging
+from tracker.notify import try_test_message
 from tracker.settings import load_settings
 
 log = logging.getLogger("quickbooks_sync")
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "created twice)")
 
     commands.add_parser("status", help="show the connection, the sync counts and the last runs (never tokens)")
+    commands.add_parser("notify-test", help="send a test message by mail and to the chat webhook (NOTIFY_* settings)",
+                        description="Send a test message on every configured notification channel (NOTIFY_SMTP_* "
+                                    "mail, NOTIFY_WEBHOOK_URL chat) and say whether each took it. Exit 0 when "
+                                    "every channel took it, 1 otherwise (or when notifications are off).")
     cli_users.add_parser(commands)
     return parser
 
@@ -95,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         demo.announce_generated(demo.ensure_local_secrets())
         if args.command == "users":   # needs only the database (and ADMIN_* for the first admin)
             return cli_users.run(args, load_settings())
+        if args.command == "notify-test":   # needs only the NOTIFY_* settings
+            delivered, outcome = try_test_message(settings)
+            print(outcome)
+            return EXIT_OK if delivered else EXIT_PROBLEMS
         qb_settings = load_qb_settings()
         demo.ensure_demo_workbook(settings, qb_settings)
         engine = db.make_engine(settings.database_url)

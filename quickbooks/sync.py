@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import acd
+from quickbooks import notify
 from quickbooks.audit import AuditStore
 from quickbooks.connection import QuickBooks
 from quickbooks.errors import SyncCouldNotStart
@@ -176,11 +177,13 @@ class SyncService:
                 if run_id is not None:
                     self.runs.finish(run_id, RunStatus.FAILED, RunCounts(),
                                      f"unexpected error: {type(exc).__name__}: {exc}")
+                    notify.after_run(self, run_id)   # word to a person, once per event; never raises
                 raise
             finally:
                 release(self.engine, SYNC_LEASE, holder)
             if run_id is not None:
                 self.runs.finish(run_id, report.status, report.counts, report.error, report.failures)
+                notify.after_run(self, run_id)
             log.info("Sync run %s (%s%s%s) %s: %s%s", run_id or "-", trigger, f" by {started_by}" if started_by else "",
                      ", dry run" if dry_run else "", report.status, report.counts.summary(),
                      f"; {report.error}" if report.error else "")
