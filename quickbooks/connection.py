@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from quickbooks import demo
 from quickbooks.errors import NumbersNotOurs, SyncError
 from quickbooks.rules.directions import Direction
+from quickbooks.rules.tax import CompanySetup
 from quickbooks.settings import QbSettings
 from quickbooks.wire import oauth
 from quickbooks.wire.client import QboClient
@@ -58,11 +59,14 @@ class QuickBooks:
         """Check Intuit's redirect, store the tokens and the company's name; returns a sentence saying so."""
         result = oauth.finish_connect(self._oauth(redirect_uri), self.store, session, params,
                                       expected_realm=self.settings.realm_id)
-        company = self.client.company_info().get("CompanyName", "")
+        info = self.client.company_info()
+        company = info.get("CompanyName", "")
         self.store.set_company_name(company)
         message = f"QuickBooks connected: {company or 'the company'} (realm {result.realm_id}, {self.environment_label})."
         try:
-            numbers = self.read_custom_numbers()
+            prefs = self.client.preferences()
+            numbers = self.read_custom_numbers(prefs)
+            self.read_company_setup(info, prefs)
         except SyncError as exc:   # read again before the first sync
             log.warning("Could not read the company's preferences at connect time: %s", exc)
             return message
@@ -72,13 +76,30 @@ class QuickBooks:
                         "in QuickBooks before syncing (see the admin page).")
         return message
 
-    def read_custom_numbers(self) -> dict[str, bool]:
-        """Read and keep whether QuickBooks takes our DocNumbers, per direction (one request)."""
-        prefs = self.client.preferences()
+    def read_custom_numbers(self, prefs: dict | None = None) -> dict[str, bool]:
+        """Read and keep whether QuickBooks takes our DocNumbers, per direction (one request unless `prefs`)."""
+        prefs = self.client.preferences() if prefs is None else prefs
         numbers = {d.value: (prefs.get(d.facts.custom_numbers_pref[0]) or {}).get(d.facts.custom_numbers_pref[1])
                    is not False for d in Direction}
         self.store.set_custom_numbers(numbers)
         return numbers
+
+    def read_company_setup(self, info: dict | None = None, prefs: dict | None = None) -> CompanySetup:
+        """Read and keep the company's country, tax setup and currencies (CompanyInfo and Preferences)."""
+        info = self.client.company_info() if info is None else info
+        prefs = self.client.preferences() if prefs is None else prefs
+        setup = CompanySetup.from_qbo(info, prefs)
+        self.store.set_company_setup(setup.to_json())
+        log.info("QuickBooks company setup: country %s, home currency %s, multicurrency %s, automated sales tax %s",
+                 setup.country, setup.home_currency, setup.multicurrency, setup.automated_sales_tax)
+        return setup
+
+    def company_setup(self) -> CompanySetup:
+        """The setup kept at connect time; read once when it never was (a connection made before it was kept)."""
+        info = self.store.info()
+        if info is not None and info.company_setup:
+            return CompanySetup.from_json(info.company_setup)
+        return self.read_company_setup()
 
     def check_numbers_are_ours(self, direction: Direction) -> None:
         """Refuse a direction whose numbers QuickBooks assigns itself; read the preference once if never read."""

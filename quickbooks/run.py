@@ -27,6 +27,7 @@ from quickbooks.rules.mapping import MappingContext, NameIndex, Payload, RowErro
 from quickbooks.rules.placement import RowIndex, Target, created_cells, result_target, row_fingerprint
 from quickbooks.rules.plan import Failure, Plan, PlanSettings, make_plan
 from quickbooks.rules.statuses import RunStatus
+from quickbooks.rules.tax import CompanySetup, TaxChoice
 from quickbooks.sender import Expected, Outcome, Sender
 from quickbooks.writeback import write_back
 from spreadsheet.schema import Table, read_table
@@ -192,7 +193,8 @@ class SyncRun:
         payloads, fingerprints = self._map(direction, groups, context, plan, tools.audit)
         if self.options.dry_run:
             self.planned.extend({"action": "create", "direction": direction.value, "key": p.key, "rows": p.rows,
-                                 "party": p.party_name, "amount": str(p.amount), "payload": p.body} for p in payloads)
+                                 "party": p.party_name, "amount": str(p.amount), **p.explain, "payload": p.body}
+                                for p in payloads)
             counts.would_create += len(payloads)
             return
         try:
@@ -291,11 +293,34 @@ class SyncRun:
             customers, vendors = lookups.customers({r.get(qs.customer_field) for g in groups for r in g}), empty
         else:
             customers, vendors = empty, lookups.vendors()
+        company = self.s.qb.company_setup()
+        term_ids, currencies = lookups.party_facts(direction)
         return MappingContext(today=self._today(),
                               item_id=qs.default_item_id, item_name=qs.default_item_name,
                               expense_account=qs.default_expense_account, ap_account=qs.default_vendor_account,
                               doc_prefix=qs.docnumber_prefix, customer_field=qs.customer_field,
-                              customers=customers, vendors=vendors)
+                              customers=customers, vendors=vendors, company=company,
+                              tax=self._tax_choice(company, lookups), **self._terms(lookups, term_ids),
+                              party_currencies=currencies, sheet_currency=qs.sheet_currency)
+
+    def _tax_choice(self, company: CompanySetup, lookups: Lookups) -> TaxChoice:
+        """US: TAX/NON per QB_TAXABLE. Elsewhere QB_DEFAULT_TAX_CODE, looked up by name once per run (a missing or
+        unknown code stops the direction: CompanySetupProblem)."""
+        qs = self.s.qb.settings
+        if company.is_us:
+            return TaxChoice(taxable=qs.taxable)
+        code_id, name = lookups.tax_code_named(qs.default_tax_code, company.country)
+        return TaxChoice(code_id=code_id, code_name=name, amounts_include_tax=qs.amounts_include_tax)
+
+    def _terms(self, lookups: Lookups, term_ids: dict[str, str]) -> dict:
+        """QB_DEFAULT_TERMS resolved among the active Terms, and each party's own active term (an inactive one is
+        skipped, as QuickBooks skips it). Terms are read only when a setting or a party names one."""
+        name = self.s.qb.settings.default_terms
+        if not name and not term_ids:
+            return {}
+        terms = lookups.terms()
+        return {"default_term": lookups.term_named(name) if name else None,
+                "party_terms": {pid: terms[tid] for pid, tid in term_ids.items() if tid in terms and terms[tid].active}}
 
     def _advance(self, n: int) -> None:
         self.done += n

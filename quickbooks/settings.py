@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from quickbooks.rules.currency import parse_currency
 from tracker.errors import ConfigError
 from tracker.settings import (DEFAULT_ENV_FILE, is_loopback, parse_bool, parse_choice, parse_fields,
                               parse_positive_float, parse_positive_int, parse_url, read_environment, text)
@@ -79,6 +80,11 @@ class QbSettings:
     on_edit: str = "flag"                # a synced row edited since: flag it, or update QuickBooks
     auto_mark_bill_paid: bool = False    # a synced Bill the sheet marks paid becomes a BillPayment
     bill_payment_account: str = ""       # the bank account (Id or name) BillPayments are paid from
+    default_terms: str = ""              # a Term name (Net 30) when neither the sheet nor the party has terms
+    taxable: bool = False                # US: invoice lines are TAX (true) or NON (false, services)
+    default_tax_code: str = ""           # non-US: the TaxCode name every line carries (20.0% S, HST ON, GST)
+    amounts_include_tax: bool = False    # non-US: GlobalTaxCalculation TaxInclusive instead of TaxExcluded
+    sheet_currency: str = ""             # the currency of the sheet's amounts (ISO code); empty: home currency
 
     @property
     def is_local(self) -> bool:
@@ -137,6 +143,10 @@ def parse_prefix(raw: str) -> str:
     return value
 
 
+def parse_sheet_currency(raw: str) -> str:
+    return parse_currency(raw, "the value") or ""
+
+
 def parse_id(raw: str) -> str:
     value = raw.strip()
     if not value.isdigit():
@@ -183,6 +193,11 @@ _FIELDS = {
     "QB_AUTO_MARK_BILL_PAID": ("auto_mark_bill_paid", parse_bool),
     "QB_BILL_PAYMENT_ACCOUNT": ("bill_payment_account", text),
     "QB_EMULATOR_STATE": ("emulator_state_file", lambda raw: Path(raw.strip())),
+    "QB_DEFAULT_TERMS": ("default_terms", text),
+    "QB_TAXABLE": ("taxable", parse_bool),
+    "QB_DEFAULT_TAX_CODE": ("default_tax_code", text),
+    "QB_AMOUNTS_INCLUDE_TAX": ("amounts_include_tax", parse_bool),
+    "QB_SHEET_CURRENCY": ("sheet_currency", parse_sheet_currency),
 }
 
 QB_SETTING_NAMES = tuple(_FIELDS)

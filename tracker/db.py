@@ -71,6 +71,8 @@ qb_tokens = Table(
     Column("reconnect_reason", String(500), nullable=True),
     # JSON {"invoice": true, "bill": false}: whether QuickBooks takes our DocNumbers; null until read
     Column("custom_numbers", String(100), nullable=True),
+    # JSON {"country": "GB", "automated_sales_tax": false, "multicurrency": true, "home_currency": "GBP"}; null until read
+    Column("company_setup", Text, nullable=True),
 )
 
 

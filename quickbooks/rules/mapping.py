@@ -15,11 +15,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
+from quickbooks.rules.currency import decide_currency, parse_currency
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.names import NameIndex
 from spreadsheet.schema import SOURCE_HEADERS
 from quickbooks.rules.values import (MAX_AMOUNT, clean_text, normalize_name, parse_money, parse_optional_money,
                                      parse_sheet_date)
+from quickbooks.rules.tax import CompanySetup, TaxChoice, header_tax, line_tax, tax_note, tax_problems
+from quickbooks.rules.terms import Term, decide_due
 
 __all__ = ["NameIndex", "SheetRow", "MappingContext", "Payload", "RowError", "map_rows", "group_rows",
            "MAX_DOC_NUMBER", "MAX_TEXT", "description_of", "private_note_of"]
@@ -58,6 +61,12 @@ class MappingContext:
     customer_field: str = "to_client"
     customers: NameIndex = field(default_factory=NameIndex)
     vendors: NameIndex = field(default_factory=NameIndex)
+    company: CompanySetup = field(default_factory=CompanySetup)   # country, tax mode, currencies (connect time)
+    tax: TaxChoice = field(default_factory=TaxChoice)
+    default_term: Term | None = None                              # QB_DEFAULT_TERMS, resolved among active Terms
+    party_terms: Mapping[str, Term] = field(default_factory=dict)  # party Id -> its own active term
+    party_currencies: Mapping[str, str] = field(default_factory=dict)   # party Id -> its currency (multicurrency)
+    sheet_currency: str = ""                                      # QB_SHEET_CURRENCY
 
     def party_column(self, direction: Direction) -> str:
         """The sheet column naming the customer (QB_CUSTOMER_FIELD) or the vendor (`inv_from`)."""
@@ -72,21 +81,23 @@ class MappingContext:
             return ["QB_DEFAULT_ITEM_ID is not set: invoices need the Id of the QuickBooks item to bill"]
         if direction is Direction.BILL and not self.expense_account:
             return ["QB_DEFAULT_EXPENSE_ACCOUNT is not set: bills need the Id of an expense account"]
-        return []
+        return tax_problems(self.company, self.tax)
 
     def line_detail(self, direction: Direction) -> dict[str, Any]:
-        """What a line books: the item sold (invoices) or the expense account (bills)."""
+        """What a line books: the item sold (invoices) or the expense account (bills), and its tax code."""
+        tax = line_tax(self.company, self.tax, direction)
         if direction is Direction.INVOICE:
             item = {"value": self.item_id, **({"name": self.item_name} if self.item_name else {})}
-            return {"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": item}}
+            return {"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": item, **tax}}
         return {"DetailType": "AccountBasedExpenseLineDetail",
-                "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.expense_account}}}
+                "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.expense_account}, **tax}}
 
     def header_extras(self, direction: Direction) -> dict[str, Any]:
-        """Fields of the transaction itself that only one direction has (a Bill's accounts-payable account)."""
+        """Fields of the transaction itself: a Bill's accounts-payable account, how tax is calculated."""
+        extras = header_tax(self.company, self.tax)
         if direction is Direction.BILL and self.ap_account:
-            return {"APAccountRef": {"value": self.ap_account}}
-        return {}
+            extras["APAccountRef"] = {"value": self.ap_account}
+        return extras
 
     def __post_init__(self) -> None:
         if self.customer_field not in CUSTOMER_FIELDS:
@@ -109,6 +120,7 @@ class Payload:
     party_id: str
     party_name: str
     rows: tuple[int, ...]
+    explain: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)   # the preview's why
 
     @property
     def payload_hash(self) -> str:
@@ -181,7 +193,9 @@ class _Reading:
     amounts: list[Decimal] = field(default_factory=list)
     parties: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # id -> (DisplayName, sheet name, row)
     txn_date: date | None = None
-    due_date: date | None = None
+    due_date: date | None = None       # Inv_paid_date (the seed's rule)
+    explicit_due: date | None = None   # the due_date column
+    currencies: list[str] = field(default_factory=list)
     owed_acd: list[Decimal] = field(default_factory=list)
     owed_workers: list[Decimal] = field(default_factory=list)
 
@@ -207,13 +221,39 @@ def map_rows(rows: Sequence[SheetRow], direction: Direction, ctx: MappingContext
         named = " and ".join(f"'{sheet}' (row {first})" for _, sheet, first in reading.parties.values())
         problems.append(f"Rows sharing invoice '{key}' name different {direction.party}s: {named}; "
                         f"one {direction.entity.lower()} has one {direction.party}")
+    extra, explain, decided = _decide(direction, key, reading, ctx)
+    problems.extend(decided)
     if not problems and reading.total >= MAX_AMOUNT:
         problems.append(f"The rows of invoice '{key}' add up to {reading.total:,.2f}: QuickBooks accepts totals "
                         "below 10,000,000,000")
     numbers = tuple(r.row for r in rows)
     if problems:
         return RowError(rows=numbers, key=key, direction=direction, message="; ".join(problems))
-    return _payload(direction, key, doc_number, rows, reading, ctx)
+    return _payload(direction, key, doc_number, rows, reading, ctx, extra, explain)
+
+
+def _decide(direction: Direction, key: str, reading: _Reading, ctx: MappingContext
+            ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Due date (terms.py) and currency (currency.py) of a transaction whose party is known: body fields, the
+    preview's explanation, problems."""
+    if len(reading.parties) != 1:
+        return {}, {}, []
+    party_id, (party_name, _, _) = next(iter(reading.parties.items()))
+    due = decide_due(reading.txn_date or ctx.today, reading.explicit_due, reading.due_date,
+                     ctx.party_terms.get(party_id), ctx.default_term, direction.party)
+    problems = [due.problem] if due.problem else []
+    stated = sorted(set(reading.currencies))
+    if len(stated) > 1:
+        problems.append(f"Rows sharing invoice '{key}' are in different currencies ({', '.join(stated)}): "
+                        f"one {direction.entity.lower()} has one currency")
+    money = decide_currency(ctx.company, stated[0] if stated else None, ctx.sheet_currency,
+                            ctx.party_currencies.get(party_id), f"{direction.party.capitalize()} '{party_name}'")
+    if money.problem:
+        problems.append(money.problem)
+    explain = {"due_rule": due.rule, "tax": tax_note(ctx.company, ctx.tax, direction)}
+    if money.note:
+        explain["currency"] = money.note
+    return {**due.fields, **money.fields}, explain, problems
 
 
 def _one_group(rows: Sequence[SheetRow]) -> tuple[list[SheetRow], str]:
@@ -265,8 +305,11 @@ def _read_row(row: SheetRow, direction: Direction, ctx: MappingContext, reading:
             bucket.append(share)
     submitted = _collect(problems, parse_sheet_date, row.get("submitted_date"), "submitted_date")
     paid = _collect(problems, parse_sheet_date, row.get("Inv_paid_date"), "Inv_paid_date")
-    reading.txn_date = reading.txn_date or submitted
-    reading.due_date = reading.due_date or paid
+    due = _collect(problems, parse_sheet_date, row.get("due_date"), "due_date")
+    reading.txn_date, reading.due_date = reading.txn_date or submitted, reading.due_date or paid
+    reading.explicit_due = reading.explicit_due or due
+    if currency := _collect(problems, parse_currency, row.get("currency"), "currency"):
+        reading.currencies.append(currency)
     if amount is not None:
         reading.amounts.append(amount)
         reading.lines.append(_line(direction, ctx, amount, description))
@@ -283,19 +326,17 @@ def _collect(problems: list[str], parse, text: str, column: str):
 
 
 def _payload(direction: Direction, key: str, doc_number: str, rows: Sequence[SheetRow], reading: _Reading,
-             ctx: MappingContext) -> Payload:
+             ctx: MappingContext, extra: dict[str, Any], explain: dict[str, str]) -> Payload:
     party_id, (party_name, _, _) = next(iter(reading.parties.items()))
     txn = reading.txn_date or ctx.today
-    body: dict[str, Any] = {"DocNumber": doc_number, "TxnDate": txn.isoformat()}
-    if reading.due_date is not None and reading.due_date >= txn:  # a paid date before the invoice date is no due date
-        body["DueDate"] = reading.due_date.isoformat()
+    body: dict[str, Any] = {"DocNumber": doc_number, "TxnDate": txn.isoformat(), **extra}
     body[direction.party_ref] = {"value": party_id, "name": party_name}
     body["Line"] = reading.lines
     body.update(ctx.header_extras(direction))
     if note := private_note_of(rows, reading.owed_acd, reading.owed_workers):
         body["PrivateNote"] = note
     return Payload(direction=direction, key=key, doc_number=doc_number, body=body, amount=reading.total,
-                   party_id=party_id, party_name=party_name, rows=tuple(r.row for r in rows))
+                   party_id=party_id, party_name=party_name, rows=tuple(r.row for r in rows), explain=explain)
 
 
 def _line(direction: Direction, ctx: MappingContext, amount: Decimal, description: str) -> dict[str, Any]:

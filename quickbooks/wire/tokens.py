@@ -59,6 +59,7 @@ class ConnectionInfo:
     refresh_expires_at: float
     reconnect_reason: str | None
     custom_numbers: dict[str, bool] | None = None   # per direction: does QuickBooks take our DocNumbers?
+    company_setup: str | None = None   # JSON of quickbooks.rules.tax.CompanySetup (country, tax, currencies)
 
     def needs_reconnect(self, now: float) -> str | None:
         if self.reconnect_reason:
@@ -117,7 +118,7 @@ class TokenStore:
             return None
         return ConnectionInfo(row.realm_id, row.environment, row.company_name, row.connected_at, row.refreshed_at,
                               row.access_expires_at, row.refresh_expires_at, row.reconnect_reason,
-                              json.loads(row.custom_numbers) if row.custom_numbers else None)
+                              json.loads(row.custom_numbers) if row.custom_numbers else None, row.company_setup)
 
     def set_company_name(self, name: str) -> None:
         with self.engine.begin() as connection:
@@ -127,6 +128,11 @@ class TokenStore:
         """The company's custom-transaction-number preferences (kept until the next connect)."""
         with self.engine.begin() as connection:
             connection.execute(update(qb_tokens).values(custom_numbers=json.dumps(custom_numbers, sort_keys=True)))
+
+    def set_company_setup(self, setup_json: str) -> None:
+        """The company's country, tax setup and currencies (kept until the next connect)."""
+        with self.engine.begin() as connection:
+            connection.execute(update(qb_tokens).values(company_setup=setup_json))
 
     def mark_dead(self, reason: str) -> None:
         """Keep the row (for the admin page) but never use its tokens again."""

@@ -188,7 +188,8 @@ def test_invoice_body():
         "DocNumber": "ACD-2026-014", "TxnDate": "2026-03-02",
         "CustomerRef": {"value": "1", "name": "Globex LLC"},
         "Line": [{"Amount": 1500.0, "DetailType": "SalesItemLineDetail", "Description": "PY-301: Python training, 3 days",
-                  "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}}}],
+                  "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"},
+                                          "TaxCodeRef": {"value": "NON"}}}],   # a US company, services not taxable
         "PrivateNote": "From: ACD | ACD share: 300.00 | Workers' share: 1200.00",
     }
     assert (payload.direction, payload.key, payload.doc_number, payload.amount, payload.party_id,
