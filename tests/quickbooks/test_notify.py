@@ -281,3 +281,45 @@ def test_send_test_message_says_what_happened(sheet_settings, mailbox, webhook, 
     if delivered:
         assert mailbox.subjects() == ["[Finance tracker] Test message"]
         assert mailbox.recipients == [list(TO)]
+
+
+def test_a_run_whose_process_died_is_told_once(make_service, sheet_settings, mailbox, engine):
+    from sqlalchemy import insert
+
+    with engine.begin() as connection:   # a run still "running" although its process is gone (killed, power cut)
+        dead = connection.execute(insert(db.sync_runs).values(
+            trigger="schedule", directions="invoice", status="running", started_at=time.time() - 60)
+        ).inserted_primary_key[0]
+    service = make_service()
+    service.run("schedule")
+    service.run("schedule")
+    stopped = [m for m in mailbox.messages if "stopped before it finished" in m["Subject"]]
+    assert [m["Subject"] for m in stopped] == [f"[Finance tracker] Sync run {dead} stopped before it finished"]
+    assert "killed or crashed" in stopped[0].get_content()
+
+
+def test_notify_test_command(tmp_path, mailbox):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QB_", "NOTIFY_", "DATABASE_"))}
+    env.update(NOTIFY_SMTP_HOST="127.0.0.1", NOTIFY_SMTP_PORT=str(mailbox.port), NOTIFY_SMTP_SECURITY="none",
+               NOTIFY_FROM="tracker@example.com", NOTIFY_TO="finance@example.com")
+
+    def run(*args, **extra):
+        return subprocess.run([sys.executable, str(root / "quickbooks_sync.py"), *args], cwd=tmp_path,
+                              env={**env, **extra}, capture_output=True, text=True, timeout=120)
+
+    assert "notify-test" in run("--help").stdout
+    done = run("notify-test")
+    assert (done.returncode, done.stdout.strip()) == (0, "Test message sent by mail to finance@example.com.")
+    assert mailbox.subjects() == ["[Finance tracker] Test message"]
+    down = run("notify-test", NOTIFY_SMTP_PORT=str(free_port()))
+    assert down.returncode == 1 and "Not sent: mail server 127.0.0.1:" in down.stdout
+    bad = run("notify-test", NOTIFY_WEBHOOK_URL="http://hooks.example.com/T0/secret-part", NOTIFY_TO="")
+    assert bad.returncode == 2
+    assert "NOTIFY_WEBHOOK_URL" in bad.stderr and "NOTIFY_TO is required" in bad.stderr
+    assert "secret-part" not in bad.stderr + bad.stdout
