@@ -8,11 +8,12 @@ direction (qb_invoice_audit and qb_bill_audit, for the keys of earlier years) an
 and the bundled QuickBooks emulator started in this process. The CLI runs in dual mode (invoices and bills). A
 first `run-once` creates the 500 rows, a second reads them back (not measured); then:
 
-1. the admin page's `refresh` callback (pages/admin.py, polled every 2 s per open tab): the median wall and CPU
-   time (time.thread_time: the test client answers in the calling thread) of `--calls` POSTs (fewer, at least 5,
-   once they took 15 s) to /_dash-update-component through the Flask test client of `app.create_app(...)`,
-   logged in as the admin, after one warm-up call; and the median of its database reads alone (runs.recent(30),
-   quickbooks.status's connection_view, direction_summary, failed_rows, recent_invoices), without the rendering;
+1. the admin page's poll (pages/admin.py, every 2 s per open tab), through the Flask test client of
+   `app.create_app(...)` logged in as the admin, after one warm-up: the median wall and CPU time
+   (time.thread_time: the test client answers in the calling thread) of its `refresh` callback over `--calls`
+   polls (fewer, at least 5, once they took 15 s); the median wall time of the whole poll (every server callback
+   with the input admin-poll.n_intervals, posted one after the other, as tests/pages/test_access.py `_body` builds
+   them); and of quickbooks.status.direction_summary alone (the audit counts), without HTTP or rendering;
 2. an idle `python quickbooks_sync.py run-once` (nothing to do) in a subprocess: the median wall time and CPU time
    (user + system) of `--repeat` runs, and the highest peak RSS (`/usr/bin/time -v`, else os.wait4's rusage of
    that child);
@@ -39,12 +40,14 @@ from bench import _scale
 
 PASSWORD = "bench-scale-admin-password-1"
 CALLBACK = "/_dash-update-component"
+POLL_INPUT, REFRESH_OUTPUT = "admin-poll.n_intervals", "admin-connection.children"
 BUDGET_SECONDS, MIN_CALLS = 15, 5
 NEW = f"run-once, {_scale.NEW_ROWS} new rows"
 ROWS = {   # key: (label, goal at the largest size)
     "refresh": ("admin refresh callback: median wall", "< 50 ms"),
     "refresh_cpu": ("  its CPU time, median", ""),
-    "reads": ("  its database reads alone: median", ""),
+    "poll": ("  whole poll (every poll callback)", ""),
+    "summary": ("  direction_summary alone, median", ""),
     "idle_wall": ("idle run-once: wall (median)", "< 1 s, no worse than at 0"),
     "idle_cpu": ("  CPU time (user+sys, median)", ""),
     "idle_rss": ("  peak RSS (highest)", "no worse than at 0"),
@@ -55,9 +58,11 @@ ROWS = {   # key: (label, goal at the largest size)
 }
 
 
-def refresh_times(world: _scale.World, calls: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """(wall, CPU) seconds per refresh callback POST (Flask test client, logged in), and per read of what it
-    shows. CPU is this thread's (time.thread_time): the test client answers in the calling thread."""
+def refresh_times(world: _scale.World, calls: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds of the admin page's poll through the Flask test client, logged in: "refresh" (the
+    `refresh` callback), "poll" (every server callback the poll fires, one after the other), and "summary"
+    (quickbooks.status.direction_summary alone, on the last 30 runs). CPU is this thread's (time.thread_time):
+    the test client answers in the calling thread."""
     from app import create_app
     from quickbooks import status as view
     from quickbooks.settings import load_qb_settings
@@ -69,19 +74,22 @@ def refresh_times(world: _scale.World, calls: int) -> tuple[list[tuple[float, fl
         client = app.server.test_client()
         login(client)
         assert client.get("/_dash-layout").status_code == 200   # Dash fills callback_map on the first request
-        body = refresh_body(app)
-        post = lambda: client.post(CALLBACK, json=body)   # noqa: E731
-        answer = post()   # warm-up
-        assert answer.status_code == 200, (answer.status_code, answer.get_data(as_text=True)[:300])
-        http = repeated(post, calls)
+        bodies = poll_bodies(app)
+        refresh = next(key for key in bodies if REFRESH_OUTPUT in key)
+
+        def post(body: dict) -> None:
+            answer = client.post(CALLBACK, json=body)
+            assert answer.status_code in (200, 204), (answer.status_code, answer.get_data(as_text=True)[:300])
+
+        for body in bodies.values():   # warm-up
+            post(body)
+        polls, started = [], time.perf_counter()
+        while len(polls) < calls and (len(polls) < MIN_CALLS or time.perf_counter() - started < BUDGET_SECONDS):
+            polls.append({key: timed(lambda body=body: post(body)) for key, body in bodies.items()})
         sync = app.server.extensions["sync"]
-
-        def reads():
-            runs = sync.runs.recent(30)
-            view.connection_view(sync.qb), view.direction_summary(sync, runs), view.failed_rows(runs)
-            view.recent_invoices(sync)
-
-        return http, repeated(reads, calls)
+        summary = repeated(lambda: view.direction_summary(sync, sync.runs.recent(30)), calls)
+        return {"refresh": [poll[refresh] for poll in polls], "summary": summary,
+                "poll": [tuple(map(sum, zip(*poll.values()))) for poll in polls], "callbacks": len(bodies)}
     finally:
         app.server.extensions["quickbooks"].close()
         app.server.config["TRACKER_ENGINE"].dispose()
@@ -97,14 +105,21 @@ def login(client) -> None:
     assert answer.status_code == 302, answer.status_code
 
 
-def refresh_body(app) -> dict:
-    """The JSON Dash's renderer posts when the admin page's poll fires (as tests/pages/test_access.py `_body`)."""
-    key = next(k for k, spec in app.callback_map.items()
-               if "admin-connection.children" in k and "callback" in spec)
-    outputs = [dict(zip(("id", "property"), out.rsplit(".", 1))) for out in key.strip(".").split("...")]
-    inputs = [{"id": i["id"], "property": i["property"], "value": 1} for i in app.callback_map[key]["inputs"]]
-    return {"output": key, "outputs": outputs, "inputs": inputs, "state": [],
-            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[:1]]}
+def poll_bodies(app) -> dict[str, dict]:
+    """By output key, the JSON Dash's renderer posts for each server callback the admin page's poll fires (built
+    as tests/pages/test_access.py `_body` does; n_intervals 1, any other input or state None)."""
+    bodies = {}
+    for key, spec in app.callback_map.items():
+        names = [f"{i['id']}.{i['property']}" for i in spec["inputs"]]
+        if "callback" not in spec or POLL_INPUT not in names:
+            continue
+        outputs = [dict(zip(("id", "property"), out.rsplit(".", 1))) for out in key.strip(".").split("...")]
+        inputs = [{"id": i["id"], "property": i["property"], "value": 1 if name == POLL_INPUT else None}
+                  for i, name in zip(spec["inputs"], names)]
+        bodies[key] = {"output": key, "outputs": outputs if key.startswith("..") else outputs[0], "inputs": inputs,
+                       "state": [{"id": d["id"], "property": d["property"], "value": None}
+                                 for d in spec.get("state", [])], "changedPropIds": [POLL_INPUT]}
+    return bodies
 
 
 def repeated(call, calls: int) -> list[tuple[float, float]]:
@@ -132,7 +147,7 @@ def measure(history: int, folder: Path, calls: int, repeat: int) -> tuple[dict, 
         built = time.perf_counter() - started
         for label, synced in ((f"creating the {_scale.SHEET_ROWS} rows", _scale.SHEET_ROWS), ("reading them back", 0)):
             check(_scale.cli(world, "run-once"), problems, label, synced)
-        http, reads = refresh_times(world, calls)
+        page = refresh_times(world, calls)
         idle = [_scale.cli(world, "run-once") for _ in range(repeat)]
         for run in idle:
             check(run, problems, "idle run", 0)
@@ -142,10 +157,12 @@ def measure(history: int, folder: Path, calls: int, repeat: int) -> tuple[dict, 
     size = sum(p.stat().st_size for p in (world.database, Path(f"{world.database}-wal")) if p.exists())
     json_sizes = ", ".join(f"{k} {v:,}" for k, v in sizes.items()) if history else "none"
     print(f"  {history:,} rows per direction: built in {built:.0f} s (history JSON, average bytes: {json_sizes}); "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+          f"{page['callbacks']} poll callbacks, {len(page['refresh'])} polls timed; load average "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
     median = statistics.median
-    return {"refresh": median(w for w, _c in http), "refresh_cpu": median(c for _w, c in http),
-            "reads": median(w for w, _c in reads), "idle_wall": median(r.wall for r in idle),
+    return {"refresh": median(w for w, _c in page["refresh"]), "refresh_cpu": median(c for _w, c in page["refresh"]),
+            "poll": median(w for w, _c in page["poll"]), "summary": median(w for w, _c in page["summary"]),
+            "idle_wall": median(r.wall for r in idle),
             "idle_cpu": median(r.cpu for r in idle), "idle_rss": max(r.rss_mb for r in idle),
             "new_wall": new.wall, "new_cpu": new.cpu, "new_rss": new.rss_mb, "db": size}, problems
 
@@ -159,7 +176,7 @@ def check(run: _scale.CliRun, problems: list[str], label: str, synced: int | Non
 
 
 def shown(key: str, value: float) -> str:
-    if key in ("refresh", "refresh_cpu", "reads"):
+    if key in ("refresh", "refresh_cpu", "poll", "summary"):
         return f"{value * 1000:.1f} ms"
     if key.endswith(("_wall", "_cpu")):
         return f"{value:.2f} s"
