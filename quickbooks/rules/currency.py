@@ -15,8 +15,7 @@ from quickbooks.rules.tax import CompanySetup
 
 __all__ = ["parse_currency", "CurrencyDecision", "decide_currency", "ACCEPTED_FORMS"]
 
-SYMBOLS = {"€": "EUR", "£": "GBP", "US$": "USD", "C$": "CAD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD",
-           "¥": "JPY", "CHF": "CHF"}
+SYMBOLS = {"€": "EUR", "£": "GBP", "US$": "USD", "C$": "CAD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD"}
 ACCEPTED_FORMS = "a 3-letter ISO code such as EUR, USD or GBP (any case), or € £ US$ C$ A$"
 
 
