@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from tracker.db import notifications_sent
+from tracker.leases import new_holder, release, try_acquire
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 MAIL, WEBHOOK = "mail", "webhook"
 SUBJECT_PREFIX = "[Finance tracker] "
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+NOTIFY_LEASE, NOTIFY_LEASE_SECONDS = "notify", 600   # longer than a flush of a few messages, each timing out
 
 
 class NotifyError(Exception):
@@ -209,7 +211,19 @@ class Outbox:
 def flush(settings: Settings, outbox: Outbox, compose: Callable[[list[Pending]], list[tuple[Message, list[Pending]]]]
           ) -> int:
     """Send what waits, per configured channel, as `compose` groups it (e.g. one digest for many rows); how many
-    messages went out. A channel that fails stops for this cycle and is tried again at the next one."""
+    messages went out. A channel that fails stops for this cycle and is tried again at the next one. One process
+    sends at a time (a lease): another that finishes a run meanwhile leaves the sending to it."""
+    holder = new_holder("notify")
+    if not try_acquire(outbox.engine, NOTIFY_LEASE, holder, NOTIFY_LEASE_SECONDS, outbox.clock):
+        return 0
+    try:
+        return _flush(settings, outbox, compose)
+    finally:
+        release(outbox.engine, NOTIFY_LEASE, holder)
+
+
+def _flush(settings: Settings, outbox: Outbox,
+           compose: Callable[[list[Pending]], list[tuple[Message, list[Pending]]]]) -> int:
     sent = 0
     for channel in channels(settings):
         mine = [item for item in outbox.pending() if channel in item.channels_left]   # read again: fresh channels
