@@ -232,7 +232,12 @@ class AuditStore:
         self._upsert(direction, [{**result, "state": AuditState.CREATED.value, "error": None} for result in results])
 
     def record_failed(self, direction: Direction, failures: list[dict]) -> None:
-        self._upsert(direction, [{**failure, "state": AuditState.FAILED.value} for failure in failures])
+        """Keep each failure. A key longer than the row_key column cannot be kept (PostgreSQL refuses it, where SQLite
+        would store it): such a row fails in the sheet at every run instead, before anything is sent (its number is far
+        beyond the 21 characters QuickBooks allows)."""
+        longest = self.table(direction).c.row_key.type.length
+        self._upsert(direction, [{**failure, "state": AuditState.FAILED.value} for failure in failures
+                                 if len(failure["row_key"]) <= longest])
 
     def mark_sending(self, direction: Direction, key: str) -> None:
         """Make a row an intent again (a forced reset of a number QuickBooks holds): the next run looks it up by

