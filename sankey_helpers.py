@@ -152,7 +152,9 @@ def build_sankey(
     labels = [_node_label(node, names, other_counts) for node in order]
     fig = _sankey_figure(flows, order, size, labels)
     _apply_layout(fig, title, order)
-    if not rows:
+    if not rows:   # an empty Sankey trace makes Plotly fail in the browser ("Invalid array length"): hide it
+        fig.update_traces(visible=False)
+        fig.update_layout(xaxis_visible=False, yaxis_visible=False, height=240)
         fig.add_annotation(text="No invoices with a positive amount to show", showarrow=False,
                            x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16))
     return fig
@@ -206,7 +208,10 @@ def _order_nodes(flows: Mapping[tuple[_Node, _Node], Decimal]) -> tuple[list[_No
         outflow[source] += value
         inflow[target] += value
     size = {n: max(inflow[n], outflow[n]) for n in {*inflow, *outflow}}
-    order = sorted(size, key=lambda n: (n[0], n[1] == _OTHER_KEY, -size[n], n[1]))
+    shares = {label: rank for rank, label in enumerate([label for _, label in SHARE_COLUMNS] + [NO_SPLIT])}
+    # The shares in a fixed order, "No split" last (its links then cross none), the names biggest first.
+    order = sorted(size, key=lambda n: (n[0], n[1] == _OTHER_KEY, shares.get(n[1], 0) if n[0] == 3 else 0,
+                                        -size[n], n[1]))
     return order, size
 
 
@@ -319,6 +324,11 @@ def money_label(value: Decimal | float) -> str:
 def bar_figure(groups: list[dict[str, Any]], key: str, title: str | None = None) -> go.Figure:
     """Totals per group as bars: dollar labels on the bars, a dollar axis, the count of rows in the hover text.
     A category axis: months are labels here, and "(no date)" must stay visible beside them."""
+    if not groups:   # no bars: a sentence, not an empty odd axis (Plotly also fails on an empty bar trace here)
+        figure = go.Figure(layout=dict(template=CHART_TEMPLATE, height=360, xaxis_visible=False, yaxis_visible=False))
+        figure.add_annotation(text="No invoices match the filters", showarrow=False, x=0.5, y=0.5,
+                              xref="paper", yref="paper", font=dict(size=15))
+        return figure
     figure = go.Figure(go.Bar(
         x=[plot_text(g[key]) for g in groups], y=[float(g["total"]) for g in groups],
         text=[money_label(g["total"]) for g in groups], textposition="outside", cliponaxis=False,

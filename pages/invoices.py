@@ -24,6 +24,7 @@ from pages import _export
 from pages._data import PageData, load_page_data
 from pages._grid import (LINK_COLUMNS, NUMBER_COLUMNS, QUICKBOOKS, block, column_title, is_quickbooks,
                          matching_rows, number, search_text, shown_rows)
+from pages._widgets import date_range
 from tracker.auth import STAFF, requires
 
 dash.register_page(__name__, path="/invoices", name="Invoices", title="Finance tracker: invoices", order=1)
@@ -68,9 +69,9 @@ def layout(**_query):
         dbc.Row([
             dbc.Col(dbc.Input(id=SEARCH, type="search", placeholder="Search every column (invoice, client, notes...)",
                               debounce=True), lg=4, className="mb-2"),
-            dbc.Col(_dates(), lg=4, className="mb-2"),
-            dbc.Col([dbc.Button("CSV", id=CSV, color="secondary", outline=True, size="sm", className="me-2"),
-                     dbc.Button("Excel", id=XLSX, color="secondary", outline=True, size="sm"),
+            dbc.Col(date_range(START, END, size="sm"), lg=4, className="mb-2"),
+            dbc.Col([dbc.Button("Download CSV", id=CSV, color="secondary", outline=True, size="sm", className="me-2"),
+                     dbc.Button("Download Excel", id=XLSX, color="secondary", outline=True, size="sm"),
                      dcc.Download(id=DOWNLOAD)], xs="auto", className="mb-2"),
             dbc.Col(html.Div(f"{total} of {total} invoices", id=COUNT, className="text-muted pt-1"), className="mb-2"),
         ], className="mb-2 align-items-center"),
@@ -84,12 +85,6 @@ def layout(**_query):
             style={"height": "70vh", "minHeight": "360px"},
         ),
     ])
-
-
-def _dates():
-    """The submitted-date range (both ends included; either may stay empty)."""
-    return dbc.InputGroup([dbc.InputGroupText("Submitted"), dbc.Input(id=START, type="date", name="from"),
-                           dbc.InputGroupText("to"), dbc.Input(id=END, type="date", name="to")], size="sm")
 
 
 @callback(Output(TABLE, "getRowsResponse"), Output(COUNT, "children"),

@@ -15,6 +15,7 @@ from dash import Input, Output, callback, dcc, html
 
 from pages._data import load_page_data
 from pages._grid import in_date_range
+from pages._widgets import date_range
 from tracker.auth import STAFF, requires
 from sankey_helpers import (SANKEY_LEVELS, bar_figure, build_sankey, parse_amount, totals_by_month,
                             totals_by_status)
@@ -36,15 +37,14 @@ def layout(**_query):
                           html.P(data.error, id="overview-error")], color="danger")
     statuses, parties = data.remember("overview options", lambda: _options(data.records))
     return html.Div([
-        html.P(header_line(len(data.records), len(data.records), data.source), className="text-muted", id=SOURCE),
+        html.P(header_line(len(data.records), len(data.records), data.source), className="text-muted text-break",
+               id=SOURCE),
         dbc.Row([
             dbc.Col(dcc.Dropdown(id=STATUS, options=statuses, multi=True, placeholder="All statuses"), lg=3,
                     className="mb-2"),
             dbc.Col(dcc.Dropdown(id=PARTY, options=parties, multi=True, placeholder="All invoicing parties"), lg=3,
                     className="mb-2"),
-            dbc.Col(dbc.InputGroup([dbc.InputGroupText("Submitted"), dbc.Input(id=START, type="date", name="from"),
-                                    dbc.InputGroupText("to"), dbc.Input(id=END, type="date", name="to")]),
-                    lg=5, className="mb-2"),
+            dbc.Col(date_range(START, END), lg=5, className="mb-2"),
         ], className="mb-2"),
         dbc.Row(id=CARDS, className="mb-3 g-2"),
         _chart("Where the money flows", " → ".join(SANKEY_LEVELS), SANKEY, scroll=True),

@@ -102,18 +102,16 @@ def _invoice(i: int) -> list[str]:
 FIRST_ROW = """
     const rows = [...document.querySelectorAll('#invoices-table .ag-pinned-left-cols-container .ag-row')];
     rows.sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')));
-    const cell = rows.length ? rows[0].querySelector('[col-id=_row]') : null;
+    const cell = rows.length ? rows[0].querySelector('[col-id=invoice]') : null;
     return cell ? cell.innerText : null;"""
 
 
 def _wait_first_invoice(dash_duo, invoice: str) -> None:
     """Wait until the grid's first shown row is `invoice` (a block arrives after a round trip to the server).
-    Read in the pinned `row` column, which stays on screen however far the grid scrolls sideways: INV-i is on
-    sheet row i + 1."""
+    Read in the pinned invoice column, which stays on screen however far the grid scrolls sideways."""
     from selenium.webdriver.support.wait import WebDriverWait
 
-    row = str(int(invoice.removeprefix("INV-")) + 1)
-    WebDriverWait(dash_duo.driver, 10).until(lambda driver: driver.execute_script(FIRST_ROW) == row,
+    WebDriverWait(dash_duo.driver, 10).until(lambda driver: driver.execute_script(FIRST_ROW) == invoice,
                                              f"first row never became {invoice}")
 
 
