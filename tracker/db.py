@@ -115,7 +115,7 @@ def _audit_table(name: str) -> Table:
         Column("qb_state_date", String(10), nullable=True),     # when it was voided or deleted
         # What the sync itself changed in the row's own columns, so that it can undo exactly that (a payment
         # deleted in QuickBooks): the status before it set `paid`, and the Inv_paid_date it filled in.
-        Column("status_before_paid", String(100), nullable=True),
+        Column("status_before_paid", Text, nullable=True),   # the sheet's text, any length (0012)
         Column("paid_date_filled", String(10), nullable=True),
         UniqueConstraint("sheet", "worksheet", "row_key"),
         # The admin page's queries (polled every 2 s per open tab) and the engine's: counts by state, the latest

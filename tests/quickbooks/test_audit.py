@@ -144,3 +144,20 @@ def test_a_run_reads_the_rows_of_its_keys_in_chunks_and_leaves_bodies_out_but_fo
     assert light["K-0000"].payload == {"DocNumber": "K-0000"}          # still sending: looked up by its body
     assert light["K-0002"].payload_json is None and light["K-0002"].qb_id == "1"
     assert store.load_keys(INV, ["K-0002"])["K-0002"].payload == {"DocNumber": "K-0002"}
+
+
+def test_what_the_sync_changed_in_a_row_is_kept_whatever_its_length_on_both_databases(database_url):
+    """A status a person typed (any length) is remembered to be put back when a payment is undone: PostgreSQL,
+    unlike SQLite, would refuse one longer than a VARCHAR column."""
+    from quickbooks.rules.lifecycle import PaidStatus
+    from tracker import db
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    store = AuditStore(engine, "sheet-1", "inv_tbl")
+    STEPS["created"](store, "ACD-1")
+    status = "sent to the client on 3 March; waiting for the PO number from their finance team, see the email " * 3
+    store.record_paid_marks(INV, {"ACD-1": PaidStatus({"status": "paid"}, status, "2026-03-04")})
+    kept = store.load_keys(INV, ["ACD-1"])["ACD-1"]
+    assert (kept.status_before_paid, kept.paid_date_filled) == (status, "2026-03-04")
+    engine.dispose()
