@@ -335,6 +335,7 @@ def bar_figure(groups: list[dict[str, Any]], key: str, title: str | None = None)
         customdata=[g["count"] for g in groups], marker_color=PALETTE[0],
         hovertemplate="%{x}: $%{y:,.2f} (%{customdata} rows)<extra></extra>"))
     figure.update_layout(template=CHART_TEMPLATE, height=360, xaxis_type="category",
+                         uniformtext=dict(minsize=11, mode="show"),   # one label size, not one per bar width
                          yaxis=dict(tickprefix="$", tickformat="~s", title=None, rangemode="tozero"),
                          margin=dict(l=10, r=10, t=40, b=10))
     if title:
