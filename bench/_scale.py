@@ -2,16 +2,17 @@
 
 The workbook's `inv_tbl` holds `SHEET_ROWS` demo rows (spreadsheet/demo_rows.py, about a quarter of them vendor
 bills) ready to sync, then `NEW_ROWS` more in status `draft`; `mark_new_rows_ready` turns those to `submitted`, as
-staff would. The history is bulk-inserted with SQLAlchemy Core (`executemany`, `BATCH` rows per statement, no journal
-while loading) before the first run: per direction, audit rows of keys no longer in the sheet (`ACD-2023-000123`, `ACC-200123`,
-`BH 100123`, a number format the sheet's own rows never use), shaped like what the sync writes (compare a real row
-with `sqlite3 sync.db 'select * from qb_invoice_audit limit 1'` under --keep): payload_json about 600 bytes,
-response_json about 1.5 KB (a QuickBooks answer with addresses, terms and linked payments), content_json, the
-state read back (qb_state, qb_balance, qb_total, qb_due_date, qb_paid_date). 98.5% are `created` (most of them
-paid, some partly paid, open or overdue, 2% voided, 1% deleted), 1.5% `failed` with QuickBooks' refusal. Their
-QuickBooks Ids start at 1,000,000, so they never meet the emulator's. Plus `RUNS` sync_runs rows (counts_json,
-and for the partial runs failures_json) over three years, and a fresh Change Data Capture mark, as a deployment
-that has synced all along has (without one, the first run would query every followed Id).
+staff would. The history is bulk-inserted with SQLAlchemy Core (`executemany`, `BATCH` rows per statement, no
+journal while loading) before the first run: per direction, audit rows of keys no longer in the sheet
+(`ACD-2023-000123`, `ACC-200123`, `BH 100123`, a number format the sheet's own rows never use), shaped like what
+the sync writes (compare a real row with `sqlite3 sync.db 'select * from qb_invoice_audit limit 1'` under --keep):
+payload_json about 600 bytes, response_json about 1.4 KB (a QuickBooks answer with addresses and terms),
+content_json, the state read back (qb_state, qb_balance, qb_total, qb_due_date, qb_paid_date). 98.5% are `created`
+(most of them paid, some partly paid, open or overdue, 2% voided, 1% deleted), 1.5% `failed` with QuickBooks'
+refusal. Their QuickBooks Ids start at 1,000,000, so they never meet the emulator's. Plus `RUNS` sync_runs rows
+(counts_json, and failures_json for the runs that counted failed rows) over three years, and a fresh Change Data
+Capture mark, as a deployment that has synced all along has (without one, the first run would query every
+followed Id).
 
 Everything is for the sheet the app and the CLI use: `local workbook <path>`, worksheet `inv_tbl`.
 """
