@@ -1,8 +1,9 @@
 """The tracker's database: engine, table definitions and schema migrations (Alembic).
 
-`DATABASE_URL` is any SQLAlchemy URL (default `sqlite:///finance_tracker.db`). SQLite runs in WAL mode with a
-busy timeout, so the web process, the scheduler and a cron run can share one file. The schema is owned by
-the Alembic scripts in `migrations/`; `upgrade(engine)` brings any database to the newest revision.
+`DATABASE_URL` is an SQLAlchemy URL (default `sqlite:///finance_tracker.db`): SQLite, or PostgreSQL through psycopg 3
+(`postgresql+psycopg://user:pass@host/db`), the two the tests run on. SQLite runs in WAL mode with a busy timeout,
+so the web process, the scheduler and a cron run can share one file; PostgreSQL waits on a lock as long. The schema
+is owned by the Alembic scripts in `migrations/`; `upgrade(engine)` brings either to the newest revision.
 """
 
 from __future__ import annotations
@@ -274,6 +275,9 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.drivername == "postgresql":   # the driver this project ships (psycopg 3), not SQLAlchemy's psycopg2
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("postgresql"):   # a lock is waited for as long as SQLite's busy timeout, not forever
+        return create_engine(parsed, pool_pre_ping=True,
+                             connect_args={"options": f"-c lock_timeout={SQLITE_BUSY_TIMEOUT_MS}"})
     return create_engine(parsed, pool_pre_ping=True)
 
 
@@ -301,7 +305,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     path = sqlite_file(engine.url)
     lock = FileLock(f"{path}.migrate.lock", timeout=MIGRATION_LOCK_SECONDS) if path else contextlib.nullcontext()
     with lock, engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql":   # waits as long as the file lock would
+            connection.execute(text(f"SET LOCAL lock_timeout = {MIGRATION_LOCK_SECONDS * 1000}"))
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config = alembic_config(engine)
         config.attributes["connection"] = connection
