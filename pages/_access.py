@@ -64,12 +64,12 @@ CALLBACKS: dict[str, str] = {
     "invoices-download.data": STAFF,           # export_rows: the filtered rows as CSV or Excel
     "overview-source.children": STAFF,         # the header line, following the filters
     # pages/admin.py
-    _outputs("admin-connection.children", "admin-counts.children", "admin-failed.children", "admin-recent.children",
+    _outputs("admin-connection.children", "admin-counts.children", "admin-recent.children",
              "admin-runs-chart.figure", "admin-progress.value", "admin-progress.label", "admin-progress.animated",
              "admin-last-runs.children", "admin-db-busy.children"): STAFF,     # refresh (read-only)
     _outputs("admin-offer-connect.style", "admin-offer-disconnect.style", "admin-progress.color",
              "admin-outcome.children", "admin-run-marker.data"): STAFF,       # refresh_controls (read-only)
-    _outputs("admin-not-syncing.children", "admin-receivables.children"): STAFF,   # refresh_rows (read-only)
+    _outputs("admin-failed.children", "admin-not-syncing.children", "admin-receivables.children"): STAFF,  # refresh_rows
     _outputs("admin-recent-list.children", "admin-recent-page.data"): STAFF,  # recent_page (read-only)
     "admin-retry-message.children": STAFF,                                    # retry: a failed row, as `reset` does
     "admin-sync-message.children": STAFF,                                     # sync_now

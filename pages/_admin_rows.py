@@ -42,10 +42,11 @@ def failed_table(rows: list[dict], link_for: Callable[[int], str]):
         retry = dbc.Button("Retry", id={"type": "admin-retry", "index": i, "key": r["key"],
                                         "direction": r["direction"]},
                            size="sm", color="secondary", outline=True) if r["key"] else None
-        body.append([_sheet_rows(r["row_numbers"], link_for), r["invoice"], r["client"], r["amount"],
-                     html.Span(r["error"], className="text-danger"), r["since"], retry])
-    return _table(["Sheet row", "Invoice", "Client", "Amount", "Message", "Failing since", ""], body,
-                  "admin-failed-table", frozenset({3}))
+        # Retry first: on a phone the table scrolls sideways, and a button at its far end would be out of sight.
+        body.append([retry, _sheet_rows(r["row_numbers"], link_for), r["invoice"], r["client"], r["amount"],
+                     html.Span(r["error"], className="text-danger"), r["since"]])
+    return _table(["", "Sheet row", "Invoice", "Client", "Amount", "Message", "Failing since"], body,
+                  "admin-failed-table", frozenset({4}))
 
 
 def not_syncing_view(rows: list[dict], shown: int = 200):

@@ -122,7 +122,7 @@ def _row_link(settings):
 
 
 @callback(Output("admin-connection", "children"), Output("admin-counts", "children"),
-          Output("admin-failed", "children"), Output("admin-recent", "children"), Output("admin-runs-chart", "figure"),
+          Output("admin-recent", "children"), Output("admin-runs-chart", "figure"),
           Output("admin-progress", "value"), Output("admin-progress", "label"), Output("admin-progress", "animated"),
           Output("admin-last-runs", "children"), Output("admin-db-busy", "children"),
           Input("admin-poll", "n_intervals"))
@@ -133,17 +133,16 @@ def refresh(_n):
         runs = sync.runs.recent(30)
         conn = view.connection_view(sync.qb)
         summary = view.direction_summary(sync, runs)
-        failed = view.failed_rows(runs)
         _first, total = view.created_invoices(sync, 0, 1)
         leader = leader_of(sync.engine)
     except SQLAlchemyError:
-        return (no_update,) * 9 + (dbc.Alert(BUSY, color="info"),)
+        return (no_update,) * 8 + (dbc.Alert(BUSY, color="info"),)
     run = view.progress_of(runs)
     value, label, animated, _colour, _sentence = card.progress(run)
     running = sync.running() and run and run.status is RunStatus.RUNNING
     every, held = _scheduler_facts(sync)
     return (card.connection_card(conn), card.counts(summary, sync.directions(), every, leader, held),
-            rows_view.failed_table(failed, _row_link(sync.settings)), rows_view.recent_count(total),
+            rows_view.recent_count(total),
             card.chart(view.history(runs)), value, label, animated, _running_text(run) if running else "", None)
 
 
@@ -172,11 +171,13 @@ def refresh_controls(_n, marker):
     return connect, disconnect, colour, html.Span(sentence, id="admin-outcome-text"), new if changed else no_update
 
 
-@callback(Output("admin-not-syncing", "children"), Output("admin-receivables", "children"),
+@callback(Output("admin-failed", "children"), Output("admin-not-syncing", "children"),
+          Output("admin-receivables", "children"),
           Input("admin-run-marker", "data"), Input("admin-retry-message", "children"), prevent_initial_call=True)
 @requires(STAFF)
 def refresh_rows(_marker, _retried):
-    """The sheet's rows that are not syncing, and the receivables: after each run (and a retry), not every poll."""
+    """The failed rows (with their Retry buttons), the sheet's rows that are not syncing, and the receivables:
+    after each run and each retry, not on every poll (a table redrawn every 2 s would swallow a click on Retry)."""
     sync = _sync()
     data = load_page_data()
     qs = sync.qb.settings
@@ -189,9 +190,13 @@ def refresh_rows(_marker, _retried):
                 data.records, load_directions(qs.directions_file), qs.ready_statuses, qs.bills_enabled, created,
                 qs.customer_field))
         owed = rows_view.receivables_view(view.receivables(sync))
+        failed_rows = view.failed_rows(sync.runs.recent(30))
+        if not data.error:
+            failed_rows = view.still_failed(failed_rows, data.records)
+        failed = rows_view.failed_table(failed_rows, _row_link(sync.settings))
     except SQLAlchemyError:
-        return dbc.Alert(BUSY, color="info"), no_update
-    return rows, owed
+        return no_update, dbc.Alert(BUSY, color="info"), no_update
+    return failed, rows, owed
 
 
 @callback(Output("admin-recent-list", "children"), Output("admin-recent-page", "data"),

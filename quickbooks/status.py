@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from quickbooks.rules.directions import Direction
-from quickbooks.rules.statuses import AuditState, RunStatus
+from quickbooks.rules.statuses import AuditState, RowStatus, RunStatus
 from quickbooks.rules.values import shown_utc
 from quickbooks.runs import RunRecord
 
@@ -163,6 +163,14 @@ def failed_rows(runs: list[RunRecord], limit: int = 100) -> list[dict]:
                          "client": failure.party, "amount": money(failure.amount), "error": failure.message,
                          "when": shown_utc(run.started_at), "since": shown_utc(since, seconds=False)})
     return rows[:limit]
+
+
+def still_failed(rows: list[dict], records: list[dict]) -> list[dict]:
+    """The failed rows whose sheet row still shows `failed`: one retried (or fixed by hand) since the last run
+    leaves the list at once instead of at the next run. A blank key cannot be retried and always stays."""
+    shown = {(d.value, r.get("invoice", "").strip()) for r in records for d in Direction
+             if r.get(d.columns.status, "").strip().casefold() == RowStatus.FAILED}
+    return [r for r in rows if not r["key"] or (r["direction"], r["key"]) in shown]
 
 
 def recent_invoices(sync: SyncService, limit: int = 10) -> list[dict]:
