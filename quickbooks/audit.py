@@ -170,22 +170,39 @@ class AuditStore:
                                       .order_by(table.c.updated_at.desc()).limit(limit)).all()
         return [AuditRow(**row._mapping) for row in rows]
 
-    def followed_ids(self, direction: Direction) -> dict[str, str]:
-        """QuickBooks Id -> key of every created transaction still worth reading back (not voided or deleted)."""
-        table = self.table(direction)
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(table.c.qb_id, table.c.row_key).where(
-                *self._where(table), table.c.state == AuditState.CREATED.value, table.c.qb_id.is_not(None),
-                or_(table.c.qb_state.is_(None), table.c.qb_state == RemoteLife.OPEN.value))).all()
-        return {str(qb_id): key for qb_id, key in rows}
+    def _followed(self, table: Table) -> list:
+        return [*self._where(table), table.c.state == AuditState.CREATED.value, table.c.qb_id.is_not(None),
+                or_(table.c.qb_state.is_(None), table.c.qb_state == RemoteLife.OPEN.value)]
 
-    def unread_ids(self, direction: Direction) -> set[str]:
-        """The created transactions never read back yet (made before this was tracked, or by the last run)."""
+    def has_followed(self, direction: Direction) -> bool:
+        """Whether any created transaction is still worth reading back (one indexed row, not the history)."""
         table = self.table(direction)
         with self.engine.connect() as connection:
-            return {str(i) for i in connection.execute(select(table.c.qb_id).where(
+            return connection.execute(select(table.c.id).where(*self._followed(table)).limit(1)).first() is not None
+
+    def followed_ids(self, direction: Direction, ids: Iterable[str] | None = None) -> dict[str, str]:
+        """QuickBooks Id -> key of the created transactions still worth reading back (not voided or deleted):
+        those among `ids` (what a Change Data Capture answer named: the cost follows the changes), or all of
+        them (None: the query fallback)."""
+        table = self.table(direction)
+        wanted = None if ids is None else sorted(set(ids))
+        chunks = [None] if wanted is None else [wanted[i:i + KEYS_PER_QUERY]
+                                                for i in range(0, len(wanted), KEYS_PER_QUERY)]
+        found: dict[str, str] = {}
+        with self.engine.connect() as connection:
+            for chunk in chunks:
+                clauses = self._followed(table) + ([table.c.qb_id.in_(chunk)] if chunk is not None else [])
+                found.update({str(i): k for i, k in connection.execute(
+                    select(table.c.qb_id, table.c.row_key).where(*clauses))})
+        return found
+
+    def unread_ids(self, direction: Direction) -> dict[str, str]:
+        """QuickBooks Id -> key of the created transactions never read back yet (made before this was tracked)."""
+        table = self.table(direction)
+        with self.engine.connect() as connection:
+            return {str(i): k for i, k in connection.execute(select(table.c.qb_id, table.c.row_key).where(
                 *self._where(table), table.c.state == AuditState.CREATED.value, table.c.qb_id.is_not(None),
-                table.c.qb_state.is_(None))).scalars()}
+                table.c.qb_state.is_(None)))}
 
     def record_remote(self, direction: Direction, states: Mapping[str, RemoteState]) -> int:
         """Store what QuickBooks says of each key's transaction; returns how many changed. `updated_at` stays:

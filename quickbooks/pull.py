@@ -98,9 +98,9 @@ class Puller:
 
     def pull(self, directions: Iterable[Direction]) -> PullResult:
         """Bring every followed transaction's state up to date in the audit."""
-        followed = {d: self.audit.followed_ids(d) for d in directions}
+        followed = [d for d in directions if self.audit.has_followed(d)]
         started = self.clock()
-        if not any(followed.values()):   # nothing to read yet; what is created from now on, CDC will see
+        if not followed:   # nothing to read yet; what is created from now on, CDC will see
             return PullResult(self.mark_name, _iso(started - OVERLAP_SECONDS), "none", 0)
         since = self.marks.get(self.mark_name)
         fresh_enough = (_epoch(since) or 0) > started - WINDOW_SECONDS
@@ -108,17 +108,19 @@ class Puller:
             paged = self._changes(since)
             if paged is not None:
                 found, answered = paged
-                unread = {d: {i: k for i, k in ids.items() if i in never_read} for d, ids in followed.items()
-                          if (never_read := self.audit.unread_ids(d))}
-                changed = self._apply_changes(followed, found) + self._apply_queried(unread)
+                named = {d: self.audit.followed_ids(d, (str(o.get("Id")) for o in found.get(d.entity, [])))
+                         for d in followed}
+                unread = {d: self.audit.unread_ids(d) for d in followed}
+                changed = self._apply_changes(named, found) + self._apply_queried(unread)
                 mark = (_epoch(answered) or started) - OVERLAP_SECONDS
                 return PullResult(self.mark_name, _iso(mark), "cdc", changed)
             log.info("Change Data Capture stayed at its limit of %d objects for %d requests: reading the "
                      "transactions by Id instead", CDC_MAX_OBJECTS, CDC_MAX_PAGES)
-        elif since:
+        everything = {d: self.audit.followed_ids(d) for d in followed}
+        if not fresh_enough and since:
             log.info("The last read of QuickBooks changes (%s) is older than Intuit keeps them: reading the %d "
-                     "transactions by Id instead", since, sum(len(ids) for ids in followed.values()))
-        return PullResult(self.mark_name, _iso(started - OVERLAP_SECONDS), "query", self._apply_queried(followed))
+                     "transactions by Id instead", since, sum(len(ids) for ids in everything.values()))
+        return PullResult(self.mark_name, _iso(started - OVERLAP_SECONDS), "query", self._apply_queried(everything))
 
     def _changes(self, since: str) -> tuple[dict[str, list[dict]], str | None] | None:
         """Every change since `since`. An answer of 1,000 objects may be cut short (Intuit answers the oldest

@@ -148,7 +148,7 @@ class SyncRun:
             result = Puller(self.s.qb.client, audit, Marks(self.s.engine, self.s.clock), realm,
                             self.s.clock).pull(self.options.directions)
         except SyncError as exc:
-            if any(audit.followed_ids(d) for d in self.options.directions):   # else there was nothing to read
+            if any(audit.has_followed(d) for d in self.options.directions):   # else there was nothing to read
                 self.errors.append(f"reading changes in QuickBooks: {exc}")
             return None
         log.info("QuickBooks changes read (%s): %d transaction(s) changed", result.mode, result.changed)

@@ -124,6 +124,8 @@ def _audit_table(name: str) -> Table:
         Index(f"ix_{name}_state_updated", "sheet", "worksheet", "state", "updated_at"),
         Index(f"ix_{name}_state_remote", "sheet", "worksheet", "state", "qb_state", "qb_balance", "qb_total",
               "qb_due_date"),
+        # QuickBooks Id -> row: what a Change Data Capture answer names is found without reading the history.
+        Index(f"ix_{name}_qb_id", "sheet", "worksheet", "qb_id"),
     )
 
 
