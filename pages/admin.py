@@ -133,7 +133,7 @@ def refresh(_n):
         runs = sync.runs.recent(30)
         conn = view.connection_view(sync.qb)
         summary = view.direction_summary(sync, runs)
-        _first, total = view.created_invoices(sync, 0, 1)
+        _first, total = view.created_invoices(sync, 0, 1, runs)
         leader = leader_of(sync.engine)
     except SQLAlchemyError:
         return (no_update,) * 8 + (dbc.Alert(BUSY, color="info"),)

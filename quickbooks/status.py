@@ -7,10 +7,11 @@ CLI agree: the connection, counts per direction, the last runs, failed rows, the
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, TypeVar
 
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.statuses import AuditState, RowStatus, RunStatus
@@ -112,6 +113,45 @@ def today_of(sync: SyncService) -> str:
     return dt.datetime.fromtimestamp(sync.clock(), dt.timezone.utc).date().isoformat()
 
 
+T = TypeVar("T")
+
+
+class AggregateCache:
+    """The audit's aggregates (counts by state, after creation, the invoices created) as one process last read
+    them. They change when a run writes the audit, so an answer is reused while the newest run is the same (its
+    id, status and progress) and for at most `seconds`: the admin page polls every 2 s per open tab, and at
+    100,000 audit rows these aggregates cost hundreds of milliseconds. Other writers (a retry, a reset) show
+    within `seconds`."""
+
+    def __init__(self, seconds: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self.seconds, self.clock = seconds, clock
+        self._items: dict[tuple, tuple[tuple, float, object]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def stamp(runs: list[RunRecord]) -> tuple:
+        newest = runs[0] if runs else None
+        return (newest.id, newest.status, newest.rows_done, newest.finished_at) if newest else ()
+
+    def get(self, key: tuple, runs: list[RunRecord], compute: Callable[[], T]) -> T:
+        stamp, now = self.stamp(runs), self.clock()
+        with self._lock:
+            held = self._items.get(key)
+        if held is not None and held[0] == stamp and now - held[1] < self.seconds:
+            return held[2]
+        value = compute()
+        with self._lock:
+            self._items[key] = (stamp, now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+AGGREGATES = AggregateCache()
+
+
 def direction_summary(sync: SyncService, runs: list[RunRecord],
                       today: str | None = None) -> dict[Direction, DirectionStatus]:
     """The one definition of each count, shared by the admin page and `status`:
@@ -128,7 +168,8 @@ def direction_summary(sync: SyncService, runs: list[RunRecord],
     today, audit = today or today_of(sync), sync.audit()
     summary = {}
     for direction in Direction:
-        states, remote = audit.state_counts(direction), audit.remote_counts(direction, today)
+        states, remote = AGGREGATES.get((audit.sheet, audit.worksheet, direction, today), runs, lambda: (
+            audit.state_counts(direction), audit.remote_counts(direction, today)))
         mine, wrote = last_run_of(runs, direction), last_run_of(real, direction)
         counts = mine.counts.of(direction) if mine else None
         last = next((r for r in real if r.status.finished and direction in r.directions), None)
@@ -345,9 +386,14 @@ def receivables(sync: SyncService, today: str | None = None, limit: int = 100) -
             "overdue": overdue}
 
 
-def created_invoices(sync: SyncService, page: int = 0, per_page: int = 25) -> tuple[list[dict], int]:
-    """One page of every invoice the sync created, newest first (with its PDF's file name), and the count."""
-    rows, total = sync.audit().created_page(Direction.INVOICE, page * per_page, per_page)
+def created_invoices(sync: SyncService, page: int = 0, per_page: int = 25,
+                     runs: list[RunRecord] | None = None) -> tuple[list[dict], int]:
+    """One page of every invoice the sync created, newest first (with its PDF's file name), and the count; with
+    `runs` (the admin page's poll) a recent answer is reused (AggregateCache)."""
+    audit = sync.audit()
+    read = lambda: audit.created_page(Direction.INVOICE, page * per_page, per_page)   # noqa: E731
+    rows, total = read() if runs is None else AGGREGATES.get(
+        (audit.sheet, audit.worksheet, "created", page, per_page), runs, read)
     return [{"invoice": a.row_key, "client": a.party_name or "", "amount": money(a.amount), "qb_id": a.qb_id,
              "link": a.qb_url or "", "when": shown_utc(a.updated_at, seconds=False),
              "pdf_name": f"{a.doc_number or a.row_key}.pdf"} for a in rows], total

@@ -10,6 +10,8 @@ the CLI create that admin from them; once any user exists they are not read agai
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import re
 import time
@@ -31,7 +33,11 @@ ROLES = (STAFF, ADMIN)
 MIN_PASSWORD_LENGTH = 12
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 # Checked when the user name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown user names against (same work as a real one, so timing tells no names apart);
+    made on first use, not at import: scrypt costs every CLI start and worker boot a noticeable moment."""
+    return generate_password_hash("not a password of anyone")
 
 
 class UserError(TrackerError):
@@ -159,7 +165,7 @@ def authenticate(engine: Engine, username: str, password: str, clock: Callable[[
     """The user if `password` is theirs, else None; as slow for an unknown name as for a wrong password."""
     with engine.connect() as connection:
         row = connection.execute(select(users).where(users.c.username == normalize(username))).first()
-    matches = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+    matches = check_password_hash(row.password_hash if row else _dummy_hash(), password)
     if row is None or not matches:
         return None
     with engine.begin() as connection:
