@@ -11,7 +11,6 @@ the CLI create that admin from them; once any user exists they are not read agai
 from __future__ import annotations
 
 import functools
-
 import logging
 import re
 import time
