@@ -74,6 +74,7 @@ CALLBACKS: dict[str, str] = {
     "admin-retry-message.children": STAFF,                                    # retry: a failed row, as `reset` does
     "admin-sync-message.children": STAFF,                                     # sync_now
     "admin-preview.children": STAFF,                                          # preview (a dry run, kept)
+    "admin-notify-result.children": ADMIN,                                    # notify_test: a test message
     "admin-flash-area.children": ADMIN,                                       # disconnect_clicked
     # Dash pages' router (renders whichever page the URL names) and its client-side title updater.
     _outputs("_pages_content.children", "_pages_store.data"): STAFF,

@@ -32,6 +32,8 @@ from quickbooks.rules.statuses import RunStatus
 from quickbooks.web import pop_flash
 from tracker.auth import ADMIN, STAFF, current_user, has_role, requires
 from tracker.errors import TrackerError
+from tracker.notify import try_test_message
+from tracker.settings import current_settings
 from tracker.scheduler import leader_of
 
 dash.register_page(__name__, path="/admin", name="QuickBooks", title="Finance tracker: QuickBooks admin", order=2)
@@ -89,7 +91,19 @@ def layout(**_query):
                                      className="text-muted"))),
         html.H5("Recent runs", className="mt-4"),
         dcc.Graph(id="admin-runs-chart", config={"displaylogo": False, "displayModeBar": False}),
+        *_notifications(),
     ])
+
+
+def _notifications() -> list:
+    """Admins check the mail and chat settings (NOTIFY_* in .env) with a test message; staff see nothing here."""
+    if not has_role(ADMIN):
+        return []
+    return _section("Notifications", "admin-notify", [
+        dbc.Button("Send test message", id="admin-notify-test", color="secondary", outline=True, size="sm"),
+        dcc.Loading(html.Div(id="admin-notify-result", className="mt-2"))],
+        note="Rows newly failed, QuickBooks needing a reconnect, an expiring token and runs that could not finish "
+             "are told once, by mail and the chat webhook set in .env (NOTIFY_*).")
 
 
 def _scheduler_facts(sync) -> tuple[dict[str, float], dict[str, float | None]]:
@@ -286,3 +300,12 @@ def disconnect_clicked(confirmed):
     log.info("QuickBooks disconnected by %s", user)
     return dbc.Alert("QuickBooks disconnected: the grant was revoked and the tokens deleted.", color="success",
                      id="admin-disconnect-result")
+
+
+@callback(Output("admin-notify-result", "children"), Input("admin-notify-test", "n_clicks"), prevent_initial_call=True)
+@requires(ADMIN)
+def notify_test(_clicks):
+    """The "Send test message" button: every configured channel, and a plain sentence of what happened."""
+    ok, sentence = try_test_message(current_settings())
+    log.info("Test notification by %s: %s", current_user().username, sentence)
+    return dbc.Alert(sentence, color="success" if ok else "warning", id="admin-notify-outcome")
