@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy import select
 
+from tests.pages.test_admin_browser import _connect_directly
 from tracker.db import sync_runs
 
 CALLBACK_PATH = "/_dash-update-component"
@@ -33,6 +34,7 @@ def _wait_for_run_after(engine, last_id: int):
 def test_sync_now_records_who_pressed_it(tracker_app, point_app, staff_client, tmp_path, caplog):
     point_app(local_sheet_path=tmp_path / "missing.xlsx")   # the run fails fast; its row is what matters
     sync = tracker_app.server.extensions["sync"]
+    _connect_directly(sync)   # "Sync now" starts nothing while QuickBooks is not connected (it says so instead)
     before = _newest_run(sync.engine)
     with caplog.at_level(logging.INFO, logger="quickbooks.sync"):
         response = staff_client.post(CALLBACK_PATH, json=SYNC_NOW)
