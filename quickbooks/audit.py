@@ -183,17 +183,22 @@ class AuditStore:
     def followed_ids(self, direction: Direction, ids: Iterable[str] | None = None) -> dict[str, str]:
         """QuickBooks Id -> key of the created transactions still worth reading back (not voided or deleted):
         those among `ids` (what a Change Data Capture answer named: the cost follows the changes), or all of
-        them (None: the query fallback)."""
+        them (None: the query fallback). With `ids` the rows are found by Id alone (the qb_id index) and sorted out
+        here: given the state conditions too, SQLite's planner picks the state index and reads the whole history."""
         table = self.table(direction)
-        wanted = None if ids is None else sorted(set(ids))
-        chunks = [None] if wanted is None else [wanted[i:i + KEYS_PER_QUERY]
-                                                for i in range(0, len(wanted), KEYS_PER_QUERY)]
-        found: dict[str, str] = {}
+        if ids is None:
+            with self.engine.connect() as connection:
+                return {str(i): k for i, k in connection.execute(
+                    select(table.c.qb_id, table.c.row_key).where(*self._followed(table)))}
+        wanted, found = sorted(set(ids)), {}
+        followed = (None, RemoteLife.OPEN.value)
         with self.engine.connect() as connection:
-            for chunk in chunks:
-                clauses = self._followed(table) + ([table.c.qb_id.in_(chunk)] if chunk is not None else [])
-                found.update({str(i): k for i, k in connection.execute(
-                    select(table.c.qb_id, table.c.row_key).where(*clauses))})
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                rows = connection.execute(select(table.c.qb_id, table.c.row_key, table.c.state, table.c.qb_state)
+                                          .where(*self._where(table),
+                                                 table.c.qb_id.in_(wanted[start:start + KEYS_PER_QUERY])))
+                found.update({str(r.qb_id): r.row_key for r in rows
+                              if r.state == AuditState.CREATED.value and r.qb_state in followed})
         return found
 
     def unread_ids(self, direction: Direction) -> dict[str, str]:

@@ -11,7 +11,7 @@ import random
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sankey_helpers import SOURCE_HEADERS
+from spreadsheet.schema import SOURCE_HEADERS
 
 __all__ = ["demo_inv_tbl", "scaled_inv_tbl", "DEFAULT_SEED", "MONEY_IN_FROM", "VENDORS"]
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 import acd
 from tracker.db import daily_snapshots
 from tracker.errors import TrackerError
-from sankey_helpers import parse_amount
+from spreadsheet.cells import parse_amount
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
