@@ -184,7 +184,7 @@ def test_login_page_has_the_navbar_and_keeps_the_user_name(dash_duo, tracker_app
     if size == "phone":   # the navbar folds into its menu button
         dash_duo.wait_for_element(".navbar-toggler", timeout=10).click()
     logout = dash_duo.wait_for_element("#nav-logout", timeout=10)
-    assert "staff" in dash_duo.find_element("#nav-user").text
+    dash_duo.wait_for_contains_text("#nav-user", "staff", timeout=10)   # on a phone the menu is still opening
     time.sleep(0.5)
     logout.click()
     dash_duo.wait_for_element("#login-navbar", timeout=10)
