@@ -17,7 +17,6 @@ import pytest
 from quickbooks.audit import AuditStore
 from quickbooks.rules.directions import Direction
 from quickbooks.rules.mapping import MappingContext, NameIndex, Payload, map_rows
-from quickbooks.rules.statuses import AuditState
 from quickbooks.sender import Sender
 from tests.builders import rule_row
 

@@ -4,7 +4,6 @@ settings, so every worker shows the same."""
 from __future__ import annotations
 
 import json
-import sys
 
 import plotly.utils
 

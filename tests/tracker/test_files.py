@@ -30,20 +30,6 @@ def open_umask():
     os.umask(old)
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
-
-
 def test_a_new_database_and_its_wal_files_are_the_owners_only(tmp_path, open_umask):
     path = tmp_path / "data" / "tracker.db"
     engine = db.make_engine(f"sqlite:///{path}")

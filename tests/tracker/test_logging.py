@@ -11,25 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tracker.logging_setup import configure_logging, log_fields, resolve_format
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
 
 
 class _Tty(io.StringIO):
