@@ -144,10 +144,6 @@ class AggregateCache:
             self._items[key] = (stamp, now, value)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 AGGREGATES = AggregateCache()
 

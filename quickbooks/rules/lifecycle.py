@@ -18,7 +18,7 @@ from quickbooks.rules.records import AuditRow
 from quickbooks.rules.statuses import RemoteLife, RowStatus
 
 __all__ = ["RemoteState", "read_state", "deleted_state", "linked_payment_ids", "lifecycle_cells", "PaidStatus",
-           "paid_status", "PAID", "life_of"]
+           "paid_status", "PAID", "life_of", "remote_of"]
 
 PAID = "paid"   # the sheet's own `status` for a paid invoice (DATA.md)
 PAYMENT_TYPES = frozenset({"Payment", "BillPaymentCheck", "BillPaymentCreditCard", "BillPayment"})
@@ -98,6 +98,15 @@ def life_of(audit: AuditRow) -> RemoteLife | None:
     return RemoteLife(audit.qb_state) if audit.qb_state else None
 
 
+def remote_of(audit: AuditRow) -> RemoteState | None:
+    """What the audit keeps of QuickBooks' last answer, as a state; None before it was first read back."""
+    life = life_of(audit)
+    if life is None:
+        return None
+    return RemoteState(audit.qb_id or "", life, audit.qb_sync_token, _decimal(audit.qb_total),
+                       _decimal(audit.qb_balance), audit.qb_due_date, audit.qb_paid_date, audit.qb_state_date)
+
+
 def _money(text: str | None) -> str:
     amount = _decimal(text)
     return "" if amount is None else f"{amount:.2f}"
@@ -132,8 +141,8 @@ class PaidStatus:
 def paid_status(audit: AuditRow, status: str, paid_date_cell: str) -> PaidStatus | None:
     """With QB_PULL_PAID_STATUS: a fully paid transaction makes the row `paid` (and fills a blank Inv_paid_date);
     a balance that came back (a payment deleted) undoes exactly what the sync had done. None: nothing to do."""
-    life = life_of(audit)
-    paid = life is RemoteLife.OPEN and _decimal(audit.qb_balance) == 0 and bool(_decimal(audit.qb_total))
+    remote = remote_of(audit)
+    life, paid = (remote.life, remote.paid) if remote else (None, False)
     is_paid = status.strip().casefold() == PAID
     if paid and not is_paid:
         fill = audit.qb_paid_date if not paid_date_cell.strip() and audit.qb_paid_date else None

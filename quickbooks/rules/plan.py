@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 
 from quickbooks.rules.counts import RunCounts
 from quickbooks.rules.edits import Change, changed_message, content_changes, sheet_content
-from quickbooks.rules.lifecycle import PAID, PaidStatus, life_of, paid_status
+from quickbooks.rules.lifecycle import PAID, PaidStatus, life_of, paid_status, remote_of
 from quickbooks.rules.directions import Direction, DirectionMap
 from quickbooks.rules.mapping import SheetRow, group_rows
 from quickbooks.rules.placement import Target, created_cells, failed_cells, result_target, row_fingerprint, skipped_cells
@@ -223,12 +223,12 @@ def _why_not_updated(audit: AuditRow, settings: PlanSettings) -> str | None:
     """None when an edit may go to QuickBooks; otherwise why not ("" under QB_ON_EDIT=flag)."""
     if settings.on_edit != "update":
         return ""
-    balance, total = audit.qb_balance, audit.qb_total
-    if balance is None or total is None:
+    remote = remote_of(audit)
+    if remote is None or remote.balance is None or remote.total is None:
         return "QuickBooks has not been read back yet (next run)"
-    if Decimal(balance) == 0:
+    if remote.paid:
         return "it is paid in QuickBooks"
-    if Decimal(balance) < Decimal(total):
+    if remote.partly_paid:
         return "it is partly paid in QuickBooks"
     return None
 
